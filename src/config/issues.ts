@@ -48,3 +48,14 @@ export class ConfigError extends Error {
     this.issues = issues;
   }
 }
+
+/** The main config file itself cannot be read: the CLI's "unreadable input" (exit 2). */
+export class ConfigReadError extends Error {
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    super(`cannot read config file ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ConfigReadError';
+    this.file = file;
+  }
+}
