@@ -1,0 +1,57 @@
+// Client-certificate facts from a TLS socket. The HTTPS listener asks for a certificate but
+// completes the handshake without one (SPEC §3), so a missing or bad certificate becomes a
+// readable 407/403 in HTTP instead of a TLS alert the agent's operator cannot interpret.
+import type { TLSSocket } from 'node:tls';
+import type { PeerCertificateFacts } from './identity.ts';
+
+/** Null when the client presented no certificate. */
+export function peerCertificateFacts(socket: TLSSocket): PeerCertificateFacts | null {
+  const cert = socket.getPeerCertificate();
+  if (cert === null || cert === undefined || Object.keys(cert).length === 0 || !cert.raw) return null;
+  const authError = socket.authorizationError;
+  return {
+    authorized: socket.authorized,
+    error: authError ? String((authError as unknown as { code?: string }).code ?? authError) : null,
+    spiffeIds: uriSans(cert.subjectaltname),
+    cn: firstString(cert.subject?.CN),
+    fingerprint: `sha256:${cert.fingerprint256.replaceAll(':', '').toLowerCase()}`,
+  };
+}
+
+function firstString(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+// Node renders SANs as "DNS:a, URI:spiffe://x, IP Address:1.2.3.4"; a URI may itself contain
+// a comma only if quoted, which Node does for such values ("URI:\"…\"").
+function uriSans(subjectAltName: string | undefined): string[] {
+  if (!subjectAltName) return [];
+  const out: string[] = [];
+  for (const part of subjectAltName.split(', ')) {
+    if (!part.startsWith('URI:')) continue;
+    let uri = part.slice(4);
+    if (uri.startsWith('"') && uri.endsWith('"')) uri = JSON.parse(uri) as string;
+    out.push(uri);
+  }
+  return out;
+}
+
+/** Operator-readable reason for an OpenSSL verification error code (SPEC §2 identity_invalid). */
+export function certificateProblem(code: string | null): string {
+  switch (code) {
+    case 'CERT_HAS_EXPIRED': return 'client certificate has expired';
+    case 'CERT_NOT_YET_VALID': return 'client certificate is not yet valid';
+    case 'CERT_REVOKED': return 'client certificate is revoked (listed in the CRL)';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_SIGNATURE_FAILURE':
+      return 'client certificate is not signed by a trusted agent CA';
+    case 'UNABLE_TO_GET_CRL':
+      return 'client certificate could not be checked: no CRL for its issuer';
+    default: return `client certificate rejected (${code ?? 'unknown reason'})`;
+  }
+}

@@ -1,0 +1,90 @@
+import { X509Certificate } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAuthority } from '../pki/authority.ts';
+import type { InterceptionCa } from './ca.ts';
+import { LeafIssuer, normalizeLeafHost } from './leaf-issuer.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const NOW = Date.parse('2030-06-01T12:00:00Z');
+let ca: InterceptionCa;
+
+beforeAll(async () => {
+  ({ authority: ca } = await createAuthority({
+    name: { commonName: 'Leaf Issuer CA' },
+    notBefore: new Date(NOW - DAY_MS),
+    notAfter: new Date(NOW + 30 * DAY_MS),
+  }));
+});
+
+const leafOf = (chainPem: string) => new X509Certificate(chainPem);
+
+describe('normalizeLeafHost', () => {
+  it.each([
+    ['API.OpenAI.com', 'api.openai.com'],
+    ['api.openai.com.', 'api.openai.com'],
+    ['_dmarc.example.test', '_dmarc.example.test'],
+    ['127.0.0.1', '127.0.0.1'],
+    ['[::1]', '::1'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+    ['::FFFF:10.0.0.1', '::ffff:a00:1'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeLeafHost(input)).toBe(expected);
+  });
+
+  it.each(['', 'a b.test', 'under..dots', '-lead.test', 'trail-.test', '127.1', '0x7f.1', '2130706433', 'fe80::1%eth0', 'x'.repeat(64) + '.test', 'a/b.test'])(
+    'refuses %j', (input) => {
+      expect(normalizeLeafHost(input)).toBeNull();
+    });
+});
+
+describe('LeafIssuer', () => {
+  it('issues a DNS leaf: SAN, serverAuth, backdated one hour, valid seven days, signed by the CA', async () => {
+    const issuer = new LeafIssuer(ca, { now: () => NOW });
+    const leaf = await issuer.issue('API.OpenAI.test');
+    const cert = leafOf(leaf.chainPem);
+    expect(cert.subjectAltName).toBe('DNS:api.openai.test');
+    expect(cert.subject).toContain('CN=api.openai.test');
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+    expect(cert.ca).toBe(false);
+    expect(cert.validFromDate.getTime()).toBe(NOW - HOUR_MS);
+    expect(cert.validToDate.getTime()).toBe(NOW + 7 * DAY_MS);
+    expect(cert.verify(ca.certificate.publicKey)).toBe(true);
+    expect(cert.checkIssued(ca.certificate)).toBe(true);
+    expect(leaf.chainPem.endsWith(ca.chainPem)).toBe(true);
+  });
+
+  it('puts an IP literal in an iPAddress SAN, IPv4 and IPv6', async () => {
+    const issuer = new LeafIssuer(ca, { now: () => NOW });
+    expect(leafOf((await issuer.issue('10.1.2.3')).chainPem).subjectAltName).toBe('IP Address:10.1.2.3');
+    expect(leafOf((await issuer.issue('[2001:db8::7]')).chainPem).subjectAltName).toBe('IP Address:2001:DB8:0:0:0:0:0:7');
+  });
+
+  it('reuses one key pair for every host and draws a fresh random serial of at least 64 bits each time', async () => {
+    const issuer = new LeafIssuer(ca, { now: () => NOW });
+    const certs = await Promise.all(['a.test', 'b.test', 'a.test', '192.0.2.1'].map(async (host) => leafOf((await issuer.issue(host)).chainPem)));
+    const keys = new Set(certs.map((cert) => cert.publicKey.export({ type: 'spki', format: 'der' }).toString('hex')));
+    expect(keys.size).toBe(1);
+    expect(new Set(certs.map((cert) => cert.serialNumber)).size).toBe(4);
+    for (const cert of certs) expect(BigInt(`0x${cert.serialNumber}`) >= 2n ** 64n).toBe(true);
+    expect(certs[0]?.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+  });
+
+  it('never lets a leaf outlive its CA', async () => {
+    const issuer = new LeafIssuer(ca, { now: () => NOW + 28 * DAY_MS });
+    const cert = leafOf((await issuer.issue('late.test')).chainPem);
+    expect(cert.validToDate.getTime()).toBe(ca.certificate.validToDate.getTime());
+  });
+
+  it('leaves the CN out of a name longer than 64 characters and keeps it in the SAN', async () => {
+    const issuer = new LeafIssuer(ca, { now: () => NOW });
+    const host = `${'a'.repeat(60)}.example.test`;
+    const cert = leafOf((await issuer.issue(host)).chainPem);
+    expect(cert.subject).not.toContain('CN=');
+    expect(cert.subjectAltName).toBe(`DNS:${host}`);
+  });
+
+  it('refuses an invalid host', async () => {
+    await expect(new LeafIssuer(ca).issue('not a host')).rejects.toThrow(/not a DNS name or IP address/);
+  });
+});

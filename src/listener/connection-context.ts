@@ -1,0 +1,22 @@
+// What a connection settled once and every request on it reuses (SPEC §3: identity per
+// connection; §2: requests inside a tunnel must stay on the CONNECT authority).
+import type { Socket } from 'node:net';
+import type { Identity } from '../identity/identity.ts';
+import type { PeerCertificateFacts } from '../identity/identity.ts';
+
+export interface InterceptContext {
+  readonly identity: Identity;
+  /** Normalised CONNECT host and port. */
+  readonly host: string;
+  readonly port: number;
+  /** SNI the agent sent when it differs from the CONNECT host (refused per request). */
+  sniMismatch: string | null;
+  /** Report mode at CONNECT: the host had no rule, recorded on every request (SPEC §4). */
+  readonly connectReport: { readonly code: string; readonly message: string } | null;
+}
+
+/** Intercepted TLS socket → its CONNECT context. */
+export const interceptContexts = new WeakMap<Socket, InterceptContext>();
+
+/** Proxy-listener socket → its client-certificate facts (null: none presented). */
+export const peerFacts = new WeakMap<Socket, PeerCertificateFacts | null>();

@@ -1,0 +1,186 @@
+// The development PKI of `portcullis certs` (SPEC §8) and of `npm start`: everything a local
+// gateway and one demo agent need, EC P-256 throughout.
+//
+// The proxy's server certificate is signed by the interception CA, not by the agent CA: agents
+// must trust the interception CA anyway (it signs every intercepted leaf), so one trust anchor,
+// `mitm-ca.crt`, covers both the proxy listener and the hosts behind it (curl --proxy-cacert and
+// --cacert, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE). The agent CA stays what the proxy trusts
+// for client certificates (`listen.proxy.tls.client_ca`) and nothing else.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { authorityFromPem, createAuthority, issueWithNewKey, type CertificateAuthority } from './authority.ts';
+import type { AltName } from './extensions.ts';
+import { existing, writePemFiles, type PemFile } from './files.ts';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const ORGANIZATION = 'Portcullis development';
+export const DEMO_AGENT = 'demo';
+export const DEV_TRUST_DOMAIN = 'portcullis.local';
+
+export interface CertKeyFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface DevPkiLayout {
+  readonly dir: string;
+  readonly mitmCa: CertKeyFiles;
+  readonly agentCa: CertKeyFiles;
+  readonly proxy: CertKeyFiles;
+  readonly demoAgent: CertKeyFiles;
+}
+
+export function agentFiles(dir: string, name: string): CertKeyFiles {
+  return { cert: join(dir, 'agents', `${name}.crt`), key: join(dir, 'agents', `${name}.key`) };
+}
+
+export function devPkiLayout(dir: string): DevPkiLayout {
+  const pair = (base: string) => ({ cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) });
+  return { dir, mitmCa: pair('mitm-ca'), agentCa: pair('agent-ca'), proxy: pair('proxy'), demoAgent: agentFiles(dir, DEMO_AGENT) };
+}
+
+function layoutFiles(layout: DevPkiLayout): string[] {
+  return [layout.mitmCa, layout.agentCa, layout.proxy, layout.demoAgent].flatMap((pair) => [pair.cert, pair.key]);
+}
+
+export interface WrittenFile {
+  readonly path: string;
+  /** What it is, for the CLI's report: `interception CA (…)`. */
+  readonly description: string;
+}
+
+export interface PkiOptions {
+  readonly force?: boolean;
+  readonly now?: () => number;
+}
+
+/** Writes the whole set; refuses (FilesExistError) if any of it exists, unless `force`. */
+export async function initDevPki(dir: string, options: PkiOptions = {}): Promise<WrittenFile[]> {
+  const layout = devPkiLayout(dir);
+  const now = (options.now ?? Date.now)();
+  const validity = (days: number) => ({ notBefore: new Date(now - HOUR_MS), notAfter: new Date(now + days * DAY_MS) });
+  const [mitm, agentCa] = await Promise.all([
+    createAuthority({ name: { organization: ORGANIZATION, commonName: 'Portcullis Dev Interception CA' }, ...validity(3650) }),
+    createAuthority({ name: { organization: ORGANIZATION, commonName: 'Portcullis Dev Agent CA' }, ...validity(3650) }),
+  ]);
+  const proxyNames: AltName[] = [{ dns: 'localhost' }, { ip: '127.0.0.1' }, { ip: '::1' }];
+  const [proxy, demo] = await Promise.all([
+    // 825 days: the longest server certificate lifetime Apple platforms accept, private CAs included.
+    issueWithNewKey(mitm.authority, { name: { commonName: 'localhost' }, altNames: proxyNames, purpose: 'server', ...validity(825) }),
+    issueWithNewKey(agentCa.authority, agentSubject(DEMO_AGENT, `spiffe://${DEV_TRUST_DOMAIN}/agent/${DEMO_AGENT}`, validity(365))),
+  ]);
+  const files: (PemFile & { description: string })[] = [
+    { path: layout.mitmCa.cert, content: mitm.authority.certPem, secret: false, description: 'interception CA certificate (agents trust this)' },
+    { path: layout.mitmCa.key, content: mitm.keyPem, secret: true, description: 'interception CA key' },
+    { path: layout.agentCa.cert, content: agentCa.authority.certPem, secret: false, description: 'agent CA certificate (listen.proxy.tls.client_ca)' },
+    { path: layout.agentCa.key, content: agentCa.keyPem, secret: true, description: 'agent CA key' },
+    { path: layout.proxy.cert, content: proxy.certPem, secret: false, description: 'proxy server certificate (localhost, 127.0.0.1, ::1; signed by the interception CA)' },
+    { path: layout.proxy.key, content: proxy.keyPem, secret: true, description: 'proxy server key' },
+    { path: layout.demoAgent.cert, content: demo.certPem, secret: false, description: `agent '${DEMO_AGENT}' certificate (CN ${DEMO_AGENT}, spiffe://${DEV_TRUST_DOMAIN}/agent/${DEMO_AGENT})` },
+    { path: layout.demoAgent.key, content: demo.keyPem, secret: true, description: `agent '${DEMO_AGENT}' key` },
+  ];
+  await writePemFiles(files, options.force ?? false);
+  return files.map(({ path, description }) => ({ path, description }));
+}
+
+export interface AgentCertOptions extends PkiOptions {
+  /** URI SAN, e.g. `spiffe://acme.internal/agent/NAME`; without it the agent is known by CN only. */
+  readonly spiffe?: string;
+  /** Default 365; cut short at the agent CA's own expiry. */
+  readonly days?: number;
+}
+
+export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** `D/agents/NAME.{crt,key}` signed by `D/agent-ca`. Throws AgentCaUnreadableError when that CA cannot be loaded. */
+export async function issueAgentCertificate(dir: string, name: string, options: AgentCertOptions = {}): Promise<WrittenFile[]> {
+  if (!AGENT_NAME.test(name)) throw new RangeError(`agent name '${name}' must match ${AGENT_NAME.source}`);
+  if (options.spiffe !== undefined && !isSpiffeId(options.spiffe)) {
+    throw new RangeError(`'${options.spiffe}' is not a SPIFFE ID (spiffe://TRUST-DOMAIN/PATH)`);
+  }
+  if (options.days !== undefined && !(Number.isInteger(options.days) && options.days > 0)) {
+    throw new RangeError(`days must be a positive whole number, not ${options.days}`);
+  }
+  const ca = await loadAgentCa(dir);
+  const now = (options.now ?? Date.now)();
+  const notAfter = Math.min(now + (options.days ?? 365) * DAY_MS, ca.certificate.validToDate.getTime());
+  const files = agentFiles(dir, name);
+  const issued = await issueWithNewKey(ca, agentSubject(name, options.spiffe, { notBefore: new Date(now - HOUR_MS), notAfter: new Date(notAfter) }));
+  const identity = options.spiffe ? `CN ${name}, ${options.spiffe}` : `CN ${name}`;
+  const until = new Date(notAfter).toISOString();
+  await writePemFiles([
+    { path: files.cert, content: issued.certPem, secret: false },
+    { path: files.key, content: issued.keyPem, secret: true },
+  ], options.force ?? false);
+  return [
+    { path: files.cert, description: `agent '${name}' certificate (${identity}; valid until ${until})` },
+    { path: files.key, description: `agent '${name}' key` },
+  ];
+}
+
+// SPIFFE ID standard §2: a trust domain of lower-case letters, digits, `.`, `-`, `_`; path
+// segments of letters, digits, `.`, `-`, `_`, none of them `.` or `..`; nothing else (no port,
+// user, query or fragment). A workload ID has at least one path segment.
+const SPIFFE_ID = /^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._-]+)+$/;
+
+export function isSpiffeId(uri: string): boolean {
+  return SPIFFE_ID.test(uri) && !uri.split('/').slice(3).some((segment) => segment === '.' || segment === '..');
+}
+
+function agentSubject(name: string, spiffe: string | undefined, validity: { notBefore: Date; notAfter: Date }) {
+  return {
+    name: { organization: ORGANIZATION, commonName: name },
+    altNames: spiffe ? [{ uri: spiffe }] : [],
+    purpose: 'client' as const,
+    ...validity,
+  };
+}
+
+export class AgentCaUnreadableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AgentCaUnreadableError';
+  }
+}
+
+async function loadAgentCa(dir: string): Promise<CertificateAuthority> {
+  const { agentCa } = devPkiLayout(dir);
+  try {
+    const [cert, key] = await Promise.all([readFile(agentCa.cert, 'utf8'), readFile(agentCa.key, 'utf8')]);
+    return authorityFromPem(cert, key);
+  } catch (error) {
+    throw new AgentCaUnreadableError(
+      `cannot load the agent CA (${agentCa.cert}, ${agentCa.key}): ${(error as Error).message}; run 'portcullis certs init --dir ${dir}' first`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * For `npm start`: the dev PKI in `dir`, generated only when none of it exists. A partial set
+ * is an error rather than patched up: a new CA would silently orphan the certificates left from
+ * the old one. Refuses under NODE_ENV=production, where a self-made CA has no business.
+ */
+export async function ensureDevPki(
+  dir: string,
+  log: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DevPkiLayout> {
+  if (env.NODE_ENV === 'production') {
+    throw new Error('refusing to use a generated development PKI with NODE_ENV=production: ' +
+      'configure interception.ca_cert/ca_key and listen.proxy.tls with certificates from your own CA');
+  }
+  const layout = devPkiLayout(dir);
+  const files = layoutFiles(layout);
+  const present = await existing(files);
+  if (present.length === files.length) return layout;
+  if (present.length > 0) {
+    const missing = files.filter((file) => !present.includes(file));
+    throw new Error(`development PKI in ${dir} is incomplete (missing ${missing.join(', ')}); ` +
+      `regenerate it with 'portcullis certs init --dir ${dir} --force'`);
+  }
+  const written = await initDevPki(dir);
+  log(`generated a development PKI in ${dir} (${written.length} files); agents must trust ${layout.mitmCa.cert}`);
+  return layout;
+}

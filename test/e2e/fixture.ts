@@ -1,0 +1,69 @@
+// Shared set-up for the data-path end-to-end tests: one test PKI, one HTTPS upstream and one
+// plain-HTTP upstream per file, and the policy most tests run against.
+import { createHash } from 'node:crypto';
+import { TEST_HOSTS } from '../helpers/gateway.ts';
+import { makeTestPki, type TestPki } from '../helpers/pki.ts';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+
+export const DEV_TOKEN = 'tok-e2e-123';
+export const DEV_TOKEN_SHA = `sha256:${createHash('sha256').update(DEV_TOKEN).digest('hex')}`;
+
+export interface Fixture {
+  readonly pki: TestPki;
+  readonly upstream: TestUpstream;
+  readonly plainUpstream: TestUpstream;
+  close(): Promise<void>;
+}
+
+export async function makeFixture(): Promise<Fixture> {
+  const pki = await makeTestPki({ upstreamHosts: [...TEST_HOSTS, 'localhost', '127.0.0.1'] });
+  const upstream = await startUpstream({ cert: pki.upstream.cert, key: pki.upstream.key });
+  const plainUpstream = await startUpstream();
+  return {
+    pki,
+    upstream,
+    plainUpstream,
+    async close() {
+      await upstream.close();
+      await plainUpstream.close();
+      await pki.cleanup();
+    },
+  };
+}
+
+/** The policy of most data-path tests; `up` is the HTTPS upstream port, `plain` the HTTP one. */
+export function policyYaml(up: number, plain: number): string {
+  return `
+policies:
+  llm:
+    rules:
+      - id: openai
+        host: api.openai.test:${up}
+        methods: [GET, POST]
+        paths: [/v1/chat/completions, /v1/models, /sse, "/echo/**", /hold]
+  github:
+    rules:
+      - { id: read, host: api.github.test:${up}, methods: [GET, HEAD], paths: ["/repos/acme/**"] }
+      - { id: no-secrets, host: api.github.test:${up}, paths: ["/repos/acme/secret/**"], action: deny }
+  packages:
+    rules:
+      - { id: tunnel, host: other.test:${up}, tunnel: true }
+  metadata:
+    rules:
+      - { id: meta, host: "metadata.test:${up}" }
+      - { id: meta-ip, host: "169.254.169.254:${up}" }
+  plain:
+    rules:
+      - { id: plain, host: "plain.test:${plain}", methods: [GET, POST] }
+agents:
+  finance-auditor:
+    match: { spiffe: "spiffe://acme.internal/agent/finance-auditor" }
+    policies: [llm, github, packages, metadata, plain]
+  cn-only-agent:
+    match: { cn: cn-only-agent }
+    policies: [github]
+  token-agent:
+    match: { token_sha256: "${DEV_TOKEN_SHA}" }
+    policies: [llm, plain]
+`;
+}

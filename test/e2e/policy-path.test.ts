@@ -1,0 +1,170 @@
+// Allow and deny through the running gateway with real clients (curl, undici ProxyAgent):
+// by host at CONNECT, by path, by method, deny-wins, tunnel rule, plain HTTP. Every test
+// asserts the audit record its request produced.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProxyAgent, request } from 'undici';
+import { curl, openProxy, sendConnect } from '../helpers/clients.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { makeFixture, policyYaml, type Fixture } from './fixture.ts';
+
+let fx: Fixture;
+let gw: TestGateway;
+let up: number;
+
+beforeAll(async () => {
+  fx = await makeFixture();
+  up = fx.upstream.port;
+  gw = await startTestGateway(fx.pki, { body: policyYaml(up, fx.plainUpstream.port) });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fx?.close();
+});
+
+function curlArgs(agent = 'finance-auditor'): string[] {
+  const pair = fx.pki.agents[agent]!;
+  return ['--proxy', gw.proxyUrl, '--proxy-cacert', fx.pki.interceptionCa.certFile,
+    '--proxy-cert', pair.certFile, '--proxy-key', pair.keyFile, '--cacert', fx.pki.interceptionCa.certFile];
+}
+
+function proxyAgent(agent = 'finance-auditor'): ProxyAgent {
+  const pair = fx.pki.agents[agent]!;
+  return new ProxyAgent({
+    uri: gw.proxyUrl,
+    proxyTls: { ca: fx.pki.interceptionCa.cert, cert: pair.cert, key: pair.key, servername: 'localhost' },
+    requestTls: { ca: fx.pki.interceptionCa.cert },
+  });
+}
+
+async function lastRecord(predicate: (r: Record<string, any>) => boolean): Promise<Record<string, any>> {
+  const until = Date.now() + 3000;
+  for (;;) {
+    const found = (await gw.records()).filter(predicate).at(-1);
+    if (found || Date.now() > until) {
+      expect(found, 'audit record').toBeDefined();
+      return found!;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('intercepted HTTPS', () => {
+  it('curl: an allowed GET reaches the upstream and is audited', async () => {
+    const res = await curl([...curlArgs(), `https://api.github.test:${up}/repos/acme/widgets?token=SECRET123`]);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(200);
+    const echo = JSON.parse(res.body);
+    expect(echo.url).toBe('/repos/acme/widgets?token=SECRET123');
+    expect(echo.headers['proxy-authorization']).toBeUndefined();
+    const record = await lastRecord((r) => r.request.path === '/repos/acme/widgets');
+    expect(record).toMatchObject({
+      agent: 'finance-auditor', decision: 'allow', code: 'ok', rule: 'github/read', mode: 'enforce',
+      identity: { method: 'mtls', spiffe: 'spiffe://acme.internal/agent/finance-auditor', cn: 'finance-auditor' },
+      request: { method: 'GET', scheme: 'https', host: 'api.github.test', port: up, intercepted: true },
+      destination: { ip: '127.0.0.1' },
+      response: { status: 200 },
+    });
+    expect(record.response.bytes).toBeGreaterThan(0);
+    expect(record.policy_version).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(JSON.stringify(record)).not.toContain('SECRET123');
+  });
+
+  it('ProxyAgent: a per-request deny keeps the tunnel open and the next request on it succeeds', async () => {
+    const dispatcher = proxyAgent();
+    try {
+      const denied = await request(`https://api.github.test:${up}/repos/other/x`, { dispatcher });
+      const body = await denied.body.json() as any;
+      expect(denied.statusCode).toBe(403);
+      expect(denied.headers['x-portcullis-code']).toBe('no_matching_rule');
+      expect(denied.headers['x-portcullis-decision']).toBe('deny');
+      expect(body.error).toMatchObject({ type: 'egress_denied', code: 'no_matching_rule', agent: 'finance-auditor' });
+      expect(body.error.message).toBe(`agent 'finance-auditor' may not GET https://api.github.test:${up}/repos/other/x`);
+      expect(body.error.request_id).toBe(denied.headers['x-portcullis-request-id']);
+
+      const allowed = await request(`https://api.github.test:${up}/repos/acme/x`, { dispatcher });
+      expect(allowed.statusCode).toBe(200);
+      await allowed.body.text();
+      const record = await lastRecord((r) => r.id === body.error.request_id);
+      expect(record).toMatchObject({ decision: 'deny', code: 'no_matching_rule', rule: null, request: { path: '/repos/other/x' } });
+      expect(fx.upstream.seen.some((s) => s.url === '/repos/other/x')).toBe(false);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('denies by method', async () => {
+    const dispatcher = proxyAgent();
+    try {
+      const res = await request(`https://api.github.test:${up}/repos/acme/x`, { method: 'DELETE', dispatcher });
+      expect(res.statusCode).toBe(403);
+      expect(((await res.body.json()) as any).error.code).toBe('no_matching_rule');
+      const record = await lastRecord((r) => r.request.method === 'DELETE');
+      expect(record).toMatchObject({ decision: 'deny', code: 'no_matching_rule' });
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('a matching deny rule wins over an allow rule', async () => {
+    const dispatcher = proxyAgent();
+    try {
+      const res = await request(`https://api.github.test:${up}/repos/acme/secret/keys`, { dispatcher });
+      expect(res.statusCode).toBe(403);
+      expect(((await res.body.json()) as any).error.code).toBe('denied_by_rule');
+      const record = await lastRecord((r) => r.request.path === '/repos/acme/secret/keys');
+      expect(record).toMatchObject({ decision: 'deny', code: 'denied_by_rule', rule: 'github/no-secrets' });
+      expect(fx.upstream.seen.some((s) => s.url === '/repos/acme/secret/keys')).toBe(false);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+});
+
+describe('CONNECT', () => {
+  it('refuses a host the agent has no rule for before any tunnel opens', async () => {
+    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
+    const res = await sendConnect(socket, `api.anthropic.test:${up}`);
+    expect(res.status).toBe(403);
+    expect(res.headers['x-portcullis-code']).toBe('no_matching_rule');
+    expect(res.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(res.body);
+    expect(body.error).toMatchObject({ type: 'egress_denied', code: 'no_matching_rule', agent: 'finance-auditor' });
+    const record = await lastRecord((r) => r.id === body.error.request_id);
+    expect(record).toMatchObject({
+      decision: 'deny', code: 'no_matching_rule',
+      request: { method: 'CONNECT', host: 'api.anthropic.test', port: up, path: null, intercepted: false },
+    });
+  });
+
+  it('curl through a tunnel rule: bytes are spliced, TLS is the upstream\'s own', async () => {
+    const pair = fx.pki.agents['finance-auditor']!;
+    const res = await curl(['--proxy', gw.proxyUrl, '--proxy-cacert', fx.pki.interceptionCa.certFile,
+      '--proxy-cert', pair.certFile, '--proxy-key', pair.keyFile,
+      '--cacert', fx.pki.upstreamCa.certFile, `https://other.test:${up}/anything`]);
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(200);
+    const record = await lastRecord((r) => r.request.method === 'CONNECT' && r.request.host === 'other.test');
+    expect(record).toMatchObject({ decision: 'allow', code: 'ok', rule: 'packages/tunnel', request: { intercepted: false }, destination: { ip: '127.0.0.1' }, response: { status: 200 } });
+    expect(record.request.bytes).toBeGreaterThan(0);
+    expect(record.response.bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('plain HTTP (absolute-URI)', () => {
+  it('curl: an absolute-URI request is decided and forwarded; proxy credentials are not', async () => {
+    const res = await curl([...curlArgs(), '-H', 'x-keep: 1', `http://plain.test:${fx.plainUpstream.port}/hello?q=1`]);
+    expect(res.status).toBe(200);
+    const echo = JSON.parse(res.body);
+    expect(echo.url).toBe('/hello?q=1');
+    expect(echo.headers['x-keep']).toBe('1');
+    expect(echo.headers['proxy-connection']).toBeUndefined();
+    const record = await lastRecord((r) => r.request.host === 'plain.test');
+    expect(record).toMatchObject({ decision: 'allow', rule: 'plain/plain', request: { scheme: 'http', path: '/hello', intercepted: false } });
+  });
+
+  it('refuses an absolute-URI request to a host without a rule', async () => {
+    const res = await curl([...curlArgs(), `http://api.anthropic.test:${fx.plainUpstream.port}/x`]);
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.code).toBe('no_matching_rule');
+  });
+});
