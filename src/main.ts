@@ -28,7 +28,7 @@ Exit codes: 0 success / allowed, 1 denied or failed, 2 usage error or unreadable
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === 'help' || name === '--help' || name === '-h') {
+  if (name === 'help' || name === '--help' || name === '-h' || rest.includes('--help')) {
     console.log(USAGE);
     return 0;
   }

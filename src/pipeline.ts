@@ -17,7 +17,7 @@ export async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
   target: RequestTarget,
-  /** Path and query in origin form, as they go upstream. */
+  /** The request target as the agent sent it (origin form); only its query is reused. */
   originForm: string,
 ): Promise<void> {
   const identity = ex.identity;
@@ -54,7 +54,7 @@ export async function handleRequest(
       host: target.host,
       ip: destination.address,
       port: target.port,
-    }, originForm, rule?.injectHeaders ?? EMPTY, maxBytes);
+    }, upstreamTarget(target.path, originForm), rule?.injectHeaders ?? EMPTY, maxBytes);
   } catch (err) {
     const failure = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'upstream request failed', { cause: err });
     if (failure.code !== 'request_too_large') rt.log.warn({ err, requestId: ex.id, host: target.host }, 'upstream request failed');
@@ -63,6 +63,13 @@ export async function handleRequest(
 }
 
 const EMPTY: ReadonlyMap<string, string> = new Map();
+
+// The upstream gets the path the policy checked (normalised), never a differently-encoded
+// spelling it might decode differently, plus the agent's query untouched.
+function upstreamTarget(checkedPath: string, originForm: string): string {
+  const q = originForm.indexOf('?');
+  return q === -1 ? checkedPath : checkedPath + originForm.slice(q);
+}
 
 /** Records the refusal on the exchange and answers it; a 400 closes the connection (SPEC §2). */
 export function refuse(

@@ -8,7 +8,7 @@ import { didYouMean } from '../config/suggest.ts';
 import { GatewayError, type DecisionCode } from '../errors.ts';
 import { decide, decideConnect } from '../policy/decide.ts';
 import { targetFromUrl } from '../policy/normalize.ts';
-import type { CompiledAgent, CompiledRule, DecideContext, RequestTarget, TraceStep } from '../policy/types.ts';
+import type { CompiledAgent, CompiledRule, ConnectDecision, DecideContext, RequestTarget, TraceStep } from '../policy/types.ts';
 
 export interface HypotheticalRequest {
   readonly agent: string;
@@ -33,9 +33,9 @@ const RUNTIME_CHECKS = ['destination', 'size', 'rate', 'budget', 'approval'] as 
 
 export function evaluate(config: CompiledConfig, request: HypotheticalRequest, ctx: Omit<DecideContext, 'trace'>): Explanation {
   const trace: TraceStep[] = [];
-  const denied = (code: DecisionCode, message: string, target: RequestTarget | null): Explanation => {
+  const denied = (code: DecisionCode, message: string, target: RequestTarget | null, rule: CompiledRule | null = null): Explanation => {
     for (const check of RUNTIME_CHECKS) trace.push({ check, result: 'skip', detail: NOT_REACHED });
-    return { decision: 'deny', code, rule: null, message, target, trace };
+    return { decision: 'deny', code, rule: rule?.ref ?? null, message, target, trace };
   };
 
   const agent = config.policy.agents.get(request.agent);
@@ -72,25 +72,22 @@ export function evaluate(config: CompiledConfig, request: HypotheticalRequest, c
   if (target.scheme === 'https') {
     // An agent reaches an https URL through CONNECT first: a host without any rule is refused
     // there, and a tunnel rule means the gateway never sees the method or the path.
-    const connect = decideConnect(agent, target.host, target.port, { ...ctx, trace: [] });
+    const connect = decideConnect(agent, target.host, target.port, ctx);
     const how = connect.handling === null ? 'refused' : connect.handling;
     trace.push({
       check: 'connect',
       result: connect.decision === 'allow' ? 'pass' : connect.decision === 'report' ? 'info' : 'fail',
       detail: `CONNECT ${target.host}:${target.port} → ${how}${connect.rule ? ` (rule ${connect.rule.ref})` : ''}: ${connect.message}`,
     });
-    if (connect.decision === 'deny') return denied(connect.code, connect.message, target);
-    if (connect.handling === 'tunnel' && connect.rule !== null) return tunnelled(config, connect.rule, connect.decision, connect.code, connect.message, target, trace);
+    if (connect.decision === 'deny') return denied(connect.code, connect.message, target, connect.rule);
+    if (connect.handling === 'tunnel' && connect.rule !== null) return tunnelled(config, { ...connect, rule: connect.rule }, target, trace);
   }
 
   const rulesTrace: TraceStep[] = [];
   const decision = decide(agent, request.method, target, { ...ctx, trace: rulesTrace });
   trace.push(...rulesTrace);
-  if (decision.decision === 'deny') {
-    for (const check of RUNTIME_CHECKS) trace.push({ check, result: 'skip', detail: NOT_REACHED });
-  } else {
-    trace.push(...runtimeChecks(config, agent, decision.rule, target));
-  }
+  if (decision.decision === 'deny') return denied(decision.code, decision.message, target, decision.rule);
+  trace.push(...runtimeChecks(config, agent, decision.rule, target));
   return {
     decision: decision.decision,
     code: decision.code,
@@ -101,21 +98,14 @@ export function evaluate(config: CompiledConfig, request: HypotheticalRequest, c
   };
 }
 
-function tunnelled(
-  config: CompiledConfig,
-  rule: CompiledRule,
-  decision: 'allow' | 'report',
-  code: DecisionCode,
-  message: string,
-  target: RequestTarget,
-  trace: TraceStep[],
-): Explanation {
+function tunnelled(config: CompiledConfig, connect: ConnectDecision & { rule: CompiledRule }, target: RequestTarget, trace: TraceStep[]): Explanation {
+  const { rule } = connect;
   trace.push({ check: 'rules', result: 'pass', detail: `tunnel rule ${rule.ref}: bytes are spliced, TLS is not touched; the method and path are never seen` });
   trace.push(destinationStep(config, target));
   for (const check of ['size', 'rate', 'budget', 'approval']) {
     trace.push({ check, result: 'skip', detail: 'n/a inside a tunnel (host-level allow only)' });
   }
-  return { decision, code, rule: rule.ref, message, target, trace };
+  return { decision: connect.decision, code: connect.code, rule: rule.ref, message: connect.message, target, trace };
 }
 
 function runtimeChecks(config: CompiledConfig, agent: CompiledAgent, rule: CompiledRule | null, target: RequestTarget): TraceStep[] {

@@ -4,7 +4,7 @@
 import { isIP } from 'node:net';
 import { normalizeHost, parsePort, splitHostPort } from './normalize.ts';
 
-export const DEFAULT_PORTS: readonly number[] = [443, 80];
+const DEFAULT_PORTS: readonly number[] = [443, 80];
 
 export interface HostPattern {
   /** Normalised name; for a wildcard, the suffix after `*.`. */

@@ -42,31 +42,31 @@ function canonicalIpv6(text: string): string {
  */
 export function normalizeHost(text: string): string {
   if (text.startsWith('[')) {
-    if (!text.endsWith(']')) throw ambiguous(`host '${text}' has an unclosed '['`);
+    if (!text.endsWith(']')) throw ambiguous(`host '${printable(text)}' has an unclosed '['`);
     return normalizeIpv6(text.slice(1, -1), text);
   }
   if (text.includes(':')) return normalizeIpv6(text, text);
 
   const lower = text.toLowerCase();
   const name = lower.endsWith('.') ? lower.slice(0, -1) : lower;
-  if (name === '') throw ambiguous(`host '${text}' is empty`);
+  if (name === '') throw ambiguous(`host '${printable(text)}' is empty`);
   if (looksLikeIpv4(lower)) {
     if (name !== lower || !CANONICAL_IPV4.test(name)) {
-      throw ambiguous(`host '${text}' reads as an IPv4 address but is not in canonical a.b.c.d form`);
+      throw ambiguous(`host '${printable(text)}' reads as an IPv4 address but is not in canonical a.b.c.d form`);
     }
     return name;
   }
   const ascii = ASCII_HOST.test(name) ? name : idnToAscii(name, text);
   const labels = ascii.split('.');
   if (ascii.length > 253 || labels.some((label) => label === '' || label.length > 63)) {
-    throw ambiguous(`host '${text}' is not a valid host name (empty or over-long label)`);
+    throw ambiguous(`host '${printable(text)}' is not a valid host name (empty or over-long label)`);
   }
   return ascii;
 }
 
 function normalizeIpv6(inner: string, text: string): string {
-  if (inner.includes('%')) throw ambiguous(`host '${text}' carries an IPv6 zone id`);
-  if (isIP(inner) !== 6) throw ambiguous(`host '${text}' is not a valid IPv6 address`);
+  if (inner.includes('%')) throw ambiguous(`host '${printable(text)}' carries an IPv6 zone id`);
+  if (isIP(inner) !== 6) throw ambiguous(`host '${printable(text)}' is not a valid IPv6 address`);
   return canonicalIpv6(inner);
 }
 
@@ -74,19 +74,19 @@ function idnToAscii(name: string, text: string): string {
   // Only the non-ASCII part goes through UTS 46: `%`, spaces and the like are refused here,
   // before domainToASCII would percent-decode or drop them.
   if (/[^a-z0-9_.\-\u0080-\u{10ffff}]/u.test(name)) {
-    throw ambiguous(`host '${text}' contains characters not allowed in a host name`);
+    throw ambiguous(`host '${printable(text)}' contains characters not allowed in a host name`);
   }
   const ascii = domainToASCII(name);
-  if (ascii === '' || !ASCII_HOST.test(ascii)) throw ambiguous(`host '${text}' is not a valid host name`);
+  if (ascii === '' || !ASCII_HOST.test(ascii)) throw ambiguous(`host '${printable(text)}' is not a valid host name`);
   // UTS 46 maps full-width digits and dots, so `１２７.0.0.1` would become an address.
-  if (looksLikeIpv4(ascii)) throw ambiguous(`host '${text}' is an IPv4 address written with non-ASCII characters`);
+  if (looksLikeIpv4(ascii)) throw ambiguous(`host '${printable(text)}' is an IPv4 address written with non-ASCII characters`);
   return ascii;
 }
 
 /** `1`..`65535`, decimal, no leading zero. */
 export function parsePort(text: string): number {
   const port = /^[1-9][0-9]{0,4}$/.test(text) ? Number(text) : 0;
-  if (port < 1 || port > 65535) throw ambiguous(`port '${text}' is not a number from 1 to 65535 without leading zeros`);
+  if (port < 1 || port > 65535) throw ambiguous(`port '${printable(text)}' is not a number from 1 to 65535 without leading zeros`);
   return port;
 }
 
@@ -94,15 +94,15 @@ export function parsePort(text: string): number {
 export function splitHostPort(authority: string): { host: string; port: string | null } {
   if (authority.startsWith('[')) {
     const close = authority.indexOf(']');
-    if (close === -1) throw ambiguous(`authority '${authority}' has an unclosed '['`);
+    if (close === -1) throw ambiguous(`authority '${printable(authority)}' has an unclosed '['`);
     const after = authority.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw ambiguous(`authority '${authority}' has text after ']'`);
+    if (after !== '' && !after.startsWith(':')) throw ambiguous(`authority '${printable(authority)}' has text after ']'`);
     return { host: authority.slice(0, close + 1), port: after === '' ? null : after.slice(1) };
   }
   const colon = authority.indexOf(':');
   if (colon === -1) return { host: authority, port: null };
   if (authority.indexOf(':', colon + 1) !== -1) {
-    throw ambiguous(`authority '${authority}' has several ':' (an IPv6 address must be in brackets)`);
+    throw ambiguous(`authority '${printable(authority)}' has several ':' (an IPv6 address must be in brackets)`);
   }
   return { host: authority.slice(0, colon), port: authority.slice(colon + 1) };
 }
@@ -157,6 +157,7 @@ function refuseDotSegments(path: string): void {
   }
 }
 
+/** What the agent sent, safe to echo in a message: bounded, control and non-ASCII bytes as `?`. */
 function printable(text: string): string {
   const short = text.length > 64 ? `${text.slice(0, 64)}…` : text;
   return short.replace(/[^\x21-\x7e]/g, '?');

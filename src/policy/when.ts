@@ -32,15 +32,28 @@ interface LocalTime {
   readonly minute: number;
 }
 
-/** Day of week and minute of day in one zone, from a DateTimeFormat built once per zone. */
-function localClock(tz: string): (now: number) => LocalTime {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  });
+type Clock = (now: number) => LocalTime;
+const clocks = new Map<string, Clock>();
+
+/**
+ * Day of week and minute of day in one zone; null for an unknown zone. One DateTimeFormat per
+ * zone, shared by every rule that names it (building one costs far more than using it).
+ */
+function clockFor(tz: string): Clock | null {
+  const known = clocks.get(tz);
+  if (known !== undefined) return known;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    });
+  } catch {
+    return null;
+  }
   // Requests arrive many per minute; formatting once per minute keeps Intl off the hot path.
   let cachedMinute = Number.NaN;
   let cached: LocalTime = { day: 0, minute: 0 };
-  return (now) => {
+  const clock: Clock = (now) => {
     const minute = Math.floor(now / 60_000);
     if (minute === cachedMinute) return cached;
     let day = 0;
@@ -55,6 +68,8 @@ function localClock(tz: string): (now: number) => LocalTime {
     cached = { day, minute: hour * 60 + min };
     return cached;
   };
+  clocks.set(tz, clock);
+  return clock;
 }
 
 function parseDays(days: readonly string[], problems: WhenProblem[]): Set<number> | null {
@@ -101,24 +116,15 @@ function parseHours(hours: string, problems: WhenProblem[]): { start: number; en
   return { start, end };
 }
 
-function validZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function scheduleTest(spec: ScheduleSpec, problems: WhenProblem[]): ((now: number) => boolean) | null {
   const count = problems.length;
   const days = spec.days === undefined ? null : parseDays(spec.days, problems);
   const hours = spec.hours === undefined ? null : parseHours(spec.hours, problems);
   const tz = spec.tz ?? 'UTC';
-  if (!validZone(tz)) problems.push({ at: ['schedule', 'tz'], message: `unknown time zone '${tz}' (use an IANA name like Europe/Berlin)` });
-  if (problems.length > count) return null;
+  const clock = clockFor(tz);
+  if (clock === null) problems.push({ at: ['schedule', 'tz'], message: `unknown time zone '${tz}' (use an IANA name like Europe/Berlin)` });
+  if (clock === null || problems.length > count) return null;
 
-  const clock = localClock(tz);
   return (now) => {
     const { day, minute } = clock(now);
     if (hours === null) return days === null || days.has(day);

@@ -17,7 +17,7 @@ describe.concurrent('portcullis check', () => {
     const dir = await tempFiles({ 'gw.yaml': SAMPLE_CONFIG });
     const result = await runCli(['check', '-c', 'gw.yaml'], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^ok: gw\.yaml \(2 agents, 4 rules, policy sha256:[0-9a-f]{64}\)\n$/);
+    expect(result.stdout).toMatch(/^ok: gw\.yaml \(2 agents, 5 rules, policy sha256:[0-9a-f]{64}\)\n$/);
     expect(result.stderr).toBe('');
   });
 
@@ -26,7 +26,7 @@ describe.concurrent('portcullis check', () => {
     const result = await runCli(['check', '--json', '-c', join(dir, 'gw.yaml')]);
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout);
-    expect(doc).toEqual({ ok: true, file: join(dir, 'gw.yaml'), agents: 2, rules: 4, version: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(doc).toEqual({ ok: true, file: join(dir, 'gw.yaml'), agents: 2, rules: 5, version: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
   });
 
   it('prints every located issue as file:line:col: key.path: message and exits 1', async () => {
@@ -97,5 +97,8 @@ describe.concurrent('portcullis (no or unknown command)', () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('explain [-c FILE] --agent ID METHOD URL');
+    const command = await runCli(['test', '--help']);
+    expect(command.code).toBe(0);
+    expect(command.stdout).toContain('test    [-c FILE] [--json] TESTS.yaml');
   });
 });

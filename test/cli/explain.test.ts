@@ -100,6 +100,18 @@ describe.concurrent('portcullis explain', () => {
     expect(off.doc).toMatchObject({ decision: 'deny', code: 'condition_not_met', rule: 'web/deploy' });
   });
 
+  it('decides an https URL at CONNECT first: a tunnel rule never sees method or path', async () => {
+    const on = await explainJson('--agent', 'bot', '--flag', 'mirror=true', 'PUT', 'https://mirror.example.com/any/path');
+    expect(on.code).toBe(0);
+    expect(on.doc).toMatchObject({ decision: 'allow', code: 'ok', rule: 'web/mirror' });
+    const step = (name: string) => on.doc.trace.find((s: { check: string }) => s.check === name);
+    expect(step('connect')).toMatchObject({ result: 'pass', detail: expect.stringContaining('→ tunnel (rule web/mirror)') });
+    expect(step('rate')).toEqual({ check: 'rate', result: 'skip', detail: 'n/a inside a tunnel (host-level allow only)' });
+    const off = await explainJson('--agent', 'bot', 'GET', 'https://mirror.example.com/');
+    expect(off.code).toBe(1);
+    expect(off.doc).toMatchObject({ decision: 'deny', code: 'condition_not_met', rule: 'web/mirror' });
+  });
+
   it('exits 2 on bad input: URL, method, --flag, --at, missing --agent', async () => {
     const cases = [
       ['--agent', 'bot', 'GET', 'ftp://api.example.com/'],

@@ -40,7 +40,7 @@ export async function tempFiles(files: Record<string, string>): Promise<string> 
   return dir;
 }
 
-/** A small valid config: allow, deny-wins, schedule, flag and report-mode cases. */
+/** A small valid config: allow, deny-wins, schedule, flag, tunnel and report-mode cases. */
 export const SAMPLE_CONFIG = `version: 1
 policies:
   web:
@@ -54,6 +54,7 @@ policies:
         host: deploy.example.com
         methods: [POST]
         when: { flags: { release: true } }
+      - { id: mirror, host: mirror.example.com, tunnel: true, when: { flags: { mirror: true } } }
 agents:
   bot:
     match: { cn: bot }

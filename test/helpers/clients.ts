@@ -91,10 +91,16 @@ export function parseHead(text: string): { status: number; headers: Record<strin
   return { status: Number(statusLine.split(' ')[1]), headers };
 }
 
-/** TLS inside an established tunnel, trusting the interception CA. */
-export function tlsInTunnel(socket: Socket, servername: string, ca: string): Promise<TLSSocket> {
+/**
+ * TLS inside an established tunnel, trusting the interception CA. `servername` is the SNI sent
+ * (none for an IP literal); the certificate is checked against `verifyHost` (default: the SNI).
+ */
+export function tlsInTunnel(socket: Socket, servername: string | null, ca: string, verifyHost = servername ?? ''): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const inner = tls.connect({ socket, servername, ca }, () => resolve(inner));
+    const inner = tls.connect({
+      socket, ca, ...(servername === null ? {} : { servername }),
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(verifyHost, cert),
+    }, () => resolve(inner));
     inner.once('error', reject);
   });
 }

@@ -1,0 +1,96 @@
+// Streaming and real agent clients: the first SSE chunk reaches the client before the
+// upstream finishes; the official openai SDK works through HTTPS_PROXY, streaming and not.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProxyAgent, request } from 'undici';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { DEV_TOKEN, makeFixture, policyYaml, type Fixture } from './fixture.ts';
+
+let fx: Fixture;
+let gw: TestGateway;
+let up: number;
+
+beforeAll(async () => {
+  fx = await makeFixture();
+  up = fx.upstream.port;
+  gw = await startTestGateway(fx.pki, { body: policyYaml(up, fx.plainUpstream.port) });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fx?.close();
+});
+
+function proxyAgent(): ProxyAgent {
+  const pair = fx.pki.agents['finance-auditor']!;
+  return new ProxyAgent({
+    uri: gw.proxyUrl,
+    proxyTls: { ca: fx.pki.interceptionCa.cert, cert: pair.cert, key: pair.key, servername: 'localhost' },
+    requestTls: { ca: fx.pki.interceptionCa.cert },
+  });
+}
+
+describe('SSE streaming', () => {
+  it('the first chunk arrives long before the upstream finishes', async () => {
+    const dispatcher = proxyAgent();
+    try {
+      const started = performance.now();
+      const res = await request(`https://api.openai.test:${up}/sse?n=5&delay=300`, { dispatcher });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/event-stream');
+      const arrivals: number[] = [];
+      let text = '';
+      for await (const chunk of res.body) {
+        arrivals.push(performance.now() - started);
+        text += chunk.toString();
+      }
+      expect(text).toContain('data: {"i":0}');
+      expect(text).toContain('data: [DONE]');
+      // 5 chunks 300 ms apart: the whole stream takes ≥ 1.5 s, the first chunk must not wait for it.
+      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(1000);
+      expect(arrivals[0]!).toBeLessThan(1000);
+      const record = (await gw.waitForRecords(1)).find((r) => r.request.path === '/sse');
+      expect(record).toMatchObject({ decision: 'allow', rule: 'llm/openai', response: { status: 200 } });
+      expect(record!.duration_ms).toBeGreaterThan(1000);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+});
+
+describe('official openai SDK via HTTPS_PROXY', () => {
+  const child = fileURLToPath(new URL('../helpers/openai-child.ts', import.meta.url));
+  const run = (stream: boolean): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
+    execFile(process.execPath, [child], {
+      env: {
+        PATH: process.env['PATH'],
+        NODE_USE_ENV_PROXY: '1',
+        // Node's own env-proxy client names the proxy by IP in SNI (DEP0123); not ours to fix.
+        NODE_NO_WARNINGS: '1',
+        HTTPS_PROXY: `https://token-agent:${DEV_TOKEN}@127.0.0.1:${gw.port}`,
+        NODE_EXTRA_CA_CERTS: fx.pki.interceptionCa.certFile,
+        OPENAI_BASE_URL: `https://api.openai.test:${up}/v1`,
+        STREAM: stream ? '1' : '0',
+      },
+      timeout: 20_000,
+    }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+  });
+
+  it('non-streaming completion', async () => {
+    const out = await run(false);
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toMatchObject({ text: 'hello there', usage: { prompt_tokens: 12, completion_tokens: 3 } });
+    const record = (await gw.waitForRecords(1)).find((r) => r.agent === 'token-agent' && r.request.path === '/v1/chat/completions');
+    expect(record).toMatchObject({ decision: 'allow', rule: 'llm/openai', identity: { method: 'token' }, request: { method: 'POST', intercepted: true } });
+    expect(record!.request.bytes).toBeGreaterThan(0);
+  });
+
+  it('streaming completion', async () => {
+    const out = await run(true);
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toMatchObject({ text: 'hello there!' });
+    const seen = fx.upstream.seen.filter((s) => s.url === '/v1/chat/completions');
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const s of seen) expect(s.headers['proxy-authorization']).toBeUndefined();
+  });
+});
