@@ -11,6 +11,9 @@ export interface ArgSpec {
   readonly lists?: readonly string[];
 }
 
+/** The options every config-reading command accepts. */
+export const CONFIG_OPTIONS = ['-c', '--config'] as const;
+
 export interface ParsedArgs {
   readonly values: Readonly<Record<string, string>>;
   readonly flags: ReadonlySet<string>;
@@ -65,9 +68,6 @@ export function configFileOf(args: ParsedArgs, env: NodeJS.ProcessEnv): string {
   const fromEnv = env['PORTCULLIS_CONFIG'];
   return args.values['-c'] ?? args.values['--config'] ?? (fromEnv === undefined || fromEnv === '' ? 'config/portcullis.yaml' : fromEnv);
 }
-
-/** The options every config-reading command accepts. */
-export const CONFIG_OPTIONS = ['-c', '--config'] as const;
 
 // An instant needs its zone written out: `Date.parse` reads a zone-less date-time in the
 // machine's local zone, which would make a schedule test pass on one laptop and fail in CI.

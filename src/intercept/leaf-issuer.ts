@@ -1,12 +1,14 @@
 // Leaf certificates for intercepted hosts (SPEC §1 "Intercept"), signed by the interception CA.
 //
-// Cost, measured with bench/leaf.bench.ts: node-forge signs in pure JavaScript, ~24 ms of blocked
-// event loop per RSA leaf; @peculiar/x509 over WebCrypto ~2–3 ms mean but 5–8 ms p99 and needs a
-// global `reflect-metadata` polyfill for its DI container. Here the TBS certificate is a few
-// Buffer concatenations (src/pki/der.ts) and the signature is Node's `crypto.sign` on the thread
-// pool, so the event loop only pays for the encoding. The leaf key is ECDSA P-256: generated once
-// per process (a key generation per host would cost more than the signature) and cheap for the
-// TLS handshake that signs with it on every intercepted connection.
+// Cost, measured with bench/leaf.bench.ts (2-core machine): node-forge builds and signs in pure
+// JavaScript, ~19 ms per leaf, all of it holding the event loop; @peculiar/x509 over WebCrypto,
+// tried first, came to ~2–3 ms mean and 5–8 ms p99, and needs a global `reflect-metadata`
+// polyfill for its DI container. Here the TBS certificate is a few Buffer concatenations (src/pki/der.ts) and the
+// signature is Node's `crypto.sign` on the libuv thread pool: ~0.7 ms mean (EC CA; ~0.9 ms with
+// an RSA-2048 CA), of which ~0.6 ms is event-loop time, split between encoding (~0.2 ms) and the
+// cache's `createSecureContext` (~0.4 ms). The leaf key is ECDSA P-256, generated once per
+// process: a key generation per host would cost more than the signature, and P-256 keeps the
+// handshake signature that every intercepted connection makes with it cheap.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { issueEndEntity } from '../pki/authority.ts';

@@ -15,6 +15,8 @@ import { refusalOf, writeRawRefusal } from './respond.ts';
 import { openTunnel } from './tunnel.ts';
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+/** Open tunnels per agent when neither the agent nor `limits` sets one: bounds what one agent can pin. */
+const DEFAULT_TUNNELS_PER_AGENT = 1000;
 
 export async function handleConnect(
   rt: Runtime,
@@ -42,6 +44,13 @@ export async function handleConnect(
     ex.rule = decision.rule?.ref ?? null;
     if (decision.decision === 'deny' || decision.handling === null) {
       throw new GatewayError(decision.code === 'ok' ? 'no_matching_rule' : decision.code, decision.message);
+    }
+
+    const agent = ex.identity.agent;
+    const cap = agent.maxTunnels ?? rt.config.limits.maxTunnelsPerAgent ?? DEFAULT_TUNNELS_PER_AGENT;
+    if (rt.tracker.count(agent.id) >= cap) {
+      throw new GatewayError('rate_limited', `agent '${agent.id}' already has ${cap} open tunnels (the limit)`,
+        { headers: { 'retry-after': '1' } });
     }
 
     if (decision.handling === 'tunnel') {

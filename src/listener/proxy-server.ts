@@ -51,6 +51,10 @@ export function createProxyServers(runtime: () => Runtime): ProxyServers {
       ALPNProtocols: ['http/1.1'],
     });
   const inner = http.createServer(httpOptions);
+  // Inactivity on either listener's sockets (an intercepted tunnel that never sends a request,
+  // a stalled upload) ends in destroy: with no 'timeout' listener Node destroys the socket.
+  outer.setTimeout(limits.idleTimeoutMs);
+  inner.setTimeout(limits.idleTimeoutMs);
 
   outer.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void handleConnect(runtime(), inner, req, socket as Socket, head);

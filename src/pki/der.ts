@@ -1,5 +1,5 @@
 // The few DER (ITU-T X.690) encodings an X.509 certificate or CRL needs, on Buffers. node-forge's
-// certificate builder cannot hold an EC key and signs in pure JavaScript (~24 ms per RSA
+// certificate builder cannot hold an EC key and signs in pure JavaScript (~20 ms per RSA
 // signature, all of it on the event loop); with these helpers the TBS structure is a handful of
 // Buffer concatenations and the signature is Node's native, thread-pool `crypto.sign`.
 

@@ -17,6 +17,7 @@ const DAY_MS = 24 * HOUR_MS;
 const ORGANIZATION = 'Portcullis development';
 export const DEMO_AGENT = 'demo';
 export const DEV_TRUST_DOMAIN = 'portcullis.local';
+const DEMO_SPIFFE = `spiffe://${DEV_TRUST_DOMAIN}/agent/${DEMO_AGENT}`;
 
 export interface CertKeyFiles {
   readonly cert: string;
@@ -50,6 +51,10 @@ export interface WrittenFile {
   readonly description: string;
 }
 
+type DescribedFile = PemFile & WrittenFile;
+const cert = (path: string, content: string, description: string): DescribedFile => ({ path, content, secret: false, description });
+const key = (path: string, content: string, description: string): DescribedFile => ({ path, content, secret: true, description });
+
 export interface PkiOptions {
   readonly force?: boolean;
   readonly now?: () => number;
@@ -68,17 +73,17 @@ export async function initDevPki(dir: string, options: PkiOptions = {}): Promise
   const [proxy, demo] = await Promise.all([
     // 825 days: the longest server certificate lifetime Apple platforms accept, private CAs included.
     issueWithNewKey(mitm.authority, { name: { commonName: 'localhost' }, altNames: proxyNames, purpose: 'server', ...validity(825) }),
-    issueWithNewKey(agentCa.authority, agentSubject(DEMO_AGENT, `spiffe://${DEV_TRUST_DOMAIN}/agent/${DEMO_AGENT}`, validity(365))),
+    issueWithNewKey(agentCa.authority, agentSubject(DEMO_AGENT, DEMO_SPIFFE, validity(365))),
   ]);
-  const files: (PemFile & { description: string })[] = [
-    { path: layout.mitmCa.cert, content: mitm.authority.certPem, secret: false, description: 'interception CA certificate (agents trust this)' },
-    { path: layout.mitmCa.key, content: mitm.keyPem, secret: true, description: 'interception CA key' },
-    { path: layout.agentCa.cert, content: agentCa.authority.certPem, secret: false, description: 'agent CA certificate (listen.proxy.tls.client_ca)' },
-    { path: layout.agentCa.key, content: agentCa.keyPem, secret: true, description: 'agent CA key' },
-    { path: layout.proxy.cert, content: proxy.certPem, secret: false, description: 'proxy server certificate (localhost, 127.0.0.1, ::1; signed by the interception CA)' },
-    { path: layout.proxy.key, content: proxy.keyPem, secret: true, description: 'proxy server key' },
-    { path: layout.demoAgent.cert, content: demo.certPem, secret: false, description: `agent '${DEMO_AGENT}' certificate (CN ${DEMO_AGENT}, spiffe://${DEV_TRUST_DOMAIN}/agent/${DEMO_AGENT})` },
-    { path: layout.demoAgent.key, content: demo.keyPem, secret: true, description: `agent '${DEMO_AGENT}' key` },
+  const files: DescribedFile[] = [
+    cert(layout.mitmCa.cert, mitm.authority.certPem, 'interception CA certificate (agents trust this)'),
+    key(layout.mitmCa.key, mitm.keyPem, 'interception CA key'),
+    cert(layout.agentCa.cert, agentCa.authority.certPem, 'agent CA certificate (listen.proxy.tls.client_ca)'),
+    key(layout.agentCa.key, agentCa.keyPem, 'agent CA key'),
+    cert(layout.proxy.cert, proxy.certPem, 'proxy server certificate (localhost, 127.0.0.1, ::1; signed by the interception CA)'),
+    key(layout.proxy.key, proxy.keyPem, 'proxy server key'),
+    cert(layout.demoAgent.cert, demo.certPem, `agent '${DEMO_AGENT}' certificate (CN ${DEMO_AGENT}, ${DEMO_SPIFFE})`),
+    key(layout.demoAgent.key, demo.keyPem, `agent '${DEMO_AGENT}' key`),
   ];
   await writePemFiles(files, options.force ?? false);
   return files.map(({ path, description }) => ({ path, description }));
@@ -105,18 +110,16 @@ export async function issueAgentCertificate(dir: string, name: string, options: 
   const ca = await loadAgentCa(dir);
   const now = (options.now ?? Date.now)();
   const notAfter = Math.min(now + (options.days ?? 365) * DAY_MS, ca.certificate.validToDate.getTime());
-  const files = agentFiles(dir, name);
-  const issued = await issueWithNewKey(ca, agentSubject(name, options.spiffe, { notBefore: new Date(now - HOUR_MS), notAfter: new Date(notAfter) }));
+  const paths = agentFiles(dir, name);
+  const validity = { notBefore: new Date(now - HOUR_MS), notAfter: new Date(notAfter) };
+  const issued = await issueWithNewKey(ca, agentSubject(name, options.spiffe, validity));
   const identity = options.spiffe ? `CN ${name}, ${options.spiffe}` : `CN ${name}`;
-  const until = new Date(notAfter).toISOString();
-  await writePemFiles([
-    { path: files.cert, content: issued.certPem, secret: false },
-    { path: files.key, content: issued.keyPem, secret: true },
-  ], options.force ?? false);
-  return [
-    { path: files.cert, description: `agent '${name}' certificate (${identity}; valid until ${until})` },
-    { path: files.key, description: `agent '${name}' key` },
+  const files = [
+    cert(paths.cert, issued.certPem, `agent '${name}' certificate (${identity}; valid until ${validity.notAfter.toISOString()})`),
+    key(paths.key, issued.keyPem, `agent '${name}' key`),
   ];
+  await writePemFiles(files, options.force ?? false);
+  return files.map(({ path, description }) => ({ path, description }));
 }
 
 // SPIFFE ID standard §2: a trust domain of lower-case letters, digits, `.`, `-`, `_`; path

@@ -24,7 +24,7 @@ export interface UpstreamTls {
   readonly key: string;
 }
 
-/** Routes: `/sse?n=N&delay=MS` (SSE), `/v1/chat/completions` (OpenAI-compatible), `/status/NNN`, `/hold` (never ends), anything else echoes. */
+/** Routes: `/sse?n=N&delay=MS` (SSE), `/v1/chat/completions` (OpenAI-compatible), `/status/NNN`, `/hold` (never ends), `/stall` (never answers), anything else echoes. */
 export async function startUpstream(tls?: UpstreamTls): Promise<TestUpstream> {
   const seen: SeenRequest[] = [];
   const open = new Set<ServerResponse>();
@@ -56,6 +56,7 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://upstream');
   if (url.pathname === '/sse') return sse(res, Number(url.searchParams.get('n') ?? 5), Number(url.searchParams.get('delay') ?? 20));
   if (url.pathname === '/v1/chat/completions') return chatCompletion(res, body);
+  if (url.pathname === '/stall') return; // never answers: upstream timeouts
   if (url.pathname === '/hold') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.write('holding\n');
