@@ -9,7 +9,8 @@ const USAGE = `usage:
       writes DIR/mitm-ca.{crt,key}, DIR/agent-ca.{crt,key}, DIR/proxy.{crt,key} and DIR/agents/demo.{crt,key}
   portcullis certs agent NAME [--dir DIR] [--spiffe URI] [--days N] [--force] [--json]
       writes DIR/agents/NAME.{crt,key}, signed by DIR/agent-ca
-DIR defaults to ./certs. Existing files are kept unless --force.`;
+DIR defaults to ./certs. Existing files are kept unless --force.
+exit 0 written, 1 refused to overwrite (or failed), 2 usage error or unreadable agent CA`;
 
 const OPTIONS = {
   dir: { type: 'string', default: 'certs' },
