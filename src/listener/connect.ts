@@ -45,6 +45,9 @@ export async function handleConnect(
     if (decision.decision === 'deny' || decision.handling === null) {
       throw new GatewayError(decision.code === 'ok' ? 'no_matching_rule' : decision.code, decision.message);
     }
+    // Report mode (SPEC §4): the CONNECT opens; a tunnel's record says what it would have been.
+    // Intercepted requests are each decided, and reported, on their own.
+    if (decision.decision === 'report') ex.report(decision.code, decision.message);
 
     const agent = ex.identity.agent;
     const cap = agent.maxTunnels ?? rt.config.limits.maxTunnelsPerAgent ?? DEFAULT_TUNNELS_PER_AGENT;
@@ -72,7 +75,6 @@ export async function handleConnect(
       host: authority.host,
       port: authority.port,
       sniMismatch: null,
-      connectReport: decision.decision === 'report' ? { code: decision.code, message: decision.message } : null,
     };
     socket.write(ESTABLISHED);
     if (head.length > 0) socket.unshift(head);

@@ -11,8 +11,6 @@ export interface InterceptContext {
   readonly port: number;
   /** SNI the agent sent when it differs from the CONNECT host (refused per request). */
   sniMismatch: string | null;
-  /** Report mode at CONNECT: the host had no rule, recorded on every request (SPEC §4). */
-  readonly connectReport: { readonly code: string; readonly message: string } | null;
 }
 
 /** Intercepted TLS socket → its CONNECT context. */

@@ -25,7 +25,6 @@ export async function handleInterceptedRequest(rt: Runtime, req: IncomingMessage
   ex.port = context.port;
   ex.path = pathOnly(req.url ?? '');
   res.once('close', () => rt.audit.write(ex));
-  if (context.connectReport !== null) ex.report(context.connectReport.code as never, context.connectReport.message);
 
   try {
     if (context.sniMismatch !== null) {
