@@ -7,6 +7,9 @@ import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 
 export const DEV_TOKEN = 'tok-e2e-123';
 export const DEV_TOKEN_SHA = `sha256:${createHash('sha256').update(DEV_TOKEN).digest('hex')}`;
+/** Token of `observer`, an agent in report mode with only the github policy. */
+export const OBSERVER_TOKEN = 'tok-observer-456';
+const OBSERVER_TOKEN_SHA = `sha256:${createHash('sha256').update(OBSERVER_TOKEN).digest('hex')}`;
 
 export interface Fixture {
   readonly pki: TestPki;
@@ -65,5 +68,9 @@ agents:
   token-agent:
     match: { token_sha256: "${DEV_TOKEN_SHA}" }
     policies: [llm, plain]
+  observer:
+    match: { token_sha256: "${OBSERVER_TOKEN_SHA}" }
+    mode: report
+    policies: [github]
 `;
 }

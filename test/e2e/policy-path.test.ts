@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyAgent, request } from 'undici';
 import { curl, openProxy, sendConnect } from '../helpers/clients.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { makeFixture, policyYaml, type Fixture } from './fixture.ts';
+import { makeFixture, OBSERVER_TOKEN, policyYaml, type Fixture } from './fixture.ts';
 
 let fx: Fixture;
 let gw: TestGateway;
@@ -166,5 +166,57 @@ describe('plain HTTP (absolute-URI)', () => {
     const res = await curl([...curlArgs(), `http://api.anthropic.test:${fx.plainUpstream.port}/x`]);
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body).error.code).toBe('no_matching_rule');
+  });
+});
+
+describe('report mode', () => {
+  it('an agent in report mode is forwarded where it would be denied, and the record says what it would have been', async () => {
+    const dispatcher = new ProxyAgent({
+      uri: gw.proxyUrl,
+      token: `Basic ${Buffer.from(`observer:${OBSERVER_TOKEN}`).toString('base64')}`,
+      proxyTls: { ca: fx.pki.interceptionCa.cert, servername: 'localhost' },
+      requestTls: { ca: fx.pki.interceptionCa.cert },
+    });
+    try {
+      const outside = await request(`https://api.openai.test:${up}/v1/models`, { dispatcher });
+      expect(outside.statusCode).toBe(200);
+      await outside.body.text();
+      const denyRule = await request(`https://api.github.test:${up}/repos/acme/secret/x`, { dispatcher });
+      expect(denyRule.statusCode).toBe(200);
+      await denyRule.body.text();
+      const allowed = await request(`https://api.github.test:${up}/repos/acme/x`, { dispatcher });
+      expect(allowed.statusCode).toBe(200);
+      await allowed.body.text();
+
+      const records = (await gw.waitForRecords(1)).filter((r) => r.agent === 'observer');
+      const byPath = (p: string) => records.find((r) => r.request.path === p);
+      expect(byPath('/v1/models')).toMatchObject({ decision: 'report', code: 'no_matching_rule', mode: 'report', response: { status: 200 } });
+      expect(byPath('/repos/acme/secret/x')).toMatchObject({ decision: 'report', code: 'denied_by_rule', rule: 'github/no-secrets' });
+      expect(byPath('/repos/acme/x')).toMatchObject({ decision: 'allow', code: 'ok', rule: 'github/read' });
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('identity and the destination check are enforced even in report mode', async () => {
+    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert });
+    const res = await sendConnect(socket, `metadata.test:${up}`, { 'proxy-authorization': `Basic ${Buffer.from('observer:wrong').toString('base64')}` });
+    socket.destroy();
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.code).toBe('identity_invalid');
+
+    const dispatcher = new ProxyAgent({
+      uri: gw.proxyUrl,
+      token: `Basic ${Buffer.from(`observer:${OBSERVER_TOKEN}`).toString('base64')}`,
+      proxyTls: { ca: fx.pki.interceptionCa.cert, servername: 'localhost' },
+      requestTls: { ca: fx.pki.interceptionCa.cert },
+    });
+    try {
+      const meta = await request(`https://metadata.test:${up}/latest/`, { dispatcher });
+      expect(meta.statusCode).toBe(403);
+      expect(((await meta.body.json()) as any).error.code).toBe('destination_denied');
+    } finally {
+      await dispatcher.close();
+    }
   });
 });
