@@ -1,33 +1,20 @@
 // Ambiguity guards and the destination check (SPEC §2, issue 3 items 5–6): each refused with
 // the exact status and code, and the upstream never saw the request.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openProxy, rawExchange, requestOver, sendConnect, tlsInTunnel } from '../helpers/clients.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { makeFixture, policyYaml, type Fixture } from './fixture.ts';
+import { agentDispatcher, useGateway } from './fixture.ts';
 
-let fx: Fixture;
-let gw: TestGateway;
-let up: number;
-
-beforeAll(async () => {
-  fx = await makeFixture();
-  up = fx.upstream.port;
-  gw = await startTestGateway(fx.pki, { body: policyYaml(up, fx.plainUpstream.port) });
-});
-afterAll(async () => {
-  await gw?.close();
-  await fx?.close();
-});
+const ctx = useGateway();
 
 async function tunnel(host: string, servername: string | null = host) {
-  const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-  const res = await sendConnect(socket, `${host}:${up}`);
+  const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+  const res = await sendConnect(socket, `${host}:${ctx.up}`);
   expect(res.status).toBe(200);
-  return tlsInTunnel(socket, servername, fx.pki.interceptionCa.cert, host);
+  return tlsInTunnel(socket, servername, ctx.fx.pki.interceptionCa.cert, host);
 }
 
 async function recordOf(id: string): Promise<Record<string, any>> {
-  const found = (await gw.waitForRecords(1)).find((r) => r.id === id);
+  const found = (await ctx.gw.waitForRecords(1)).find((r) => r.id === id);
   expect(found, `audit record ${id}`).toBeDefined();
   return found!;
 }
@@ -47,19 +34,19 @@ describe('ambiguity inside an intercepted tunnel → 400 ambiguous_request, conn
     ['encoded dot segments', (a) => `GET /repos/acme/%2e%2e/other HTTP/1.1\r\nhost: ${a}\r\n\r\n`, '/repos/other'],
     ['encoded slash', (a) => `GET /repos/acme%2fother/x HTTP/1.1\r\nhost: ${a}\r\n\r\n`, '/repos/acme/other/x'],
     ['encoded backslash', (a) => `GET /repos/acme/%5c..%5cx HTTP/1.1\r\nhost: ${a}\r\n\r\n`, '/repos/acme\\..\\x'],
-    ['absolute-form for another host', () => `GET https://api.openai.test:${up}/v1/models HTTP/1.1\r\nhost: api.openai.test:${up}\r\n\r\n`, '/v1/models'],
+    ['absolute-form for another host', () => `GET https://api.openai.test:${ctx.up}/v1/models HTTP/1.1\r\nhost: api.openai.test:${ctx.up}\r\n\r\n`, '/v1/models'],
   ];
   for (const [name, request, upstreamPath] of cases) {
     it(name, async () => {
-      const seenBefore = fx.upstream.seen.length;
+      const seenBefore = ctx.fx.upstream.seen.length;
       const socket = await tunnel('api.github.test');
-      const { text, closed } = await rawExchange(socket, request(`api.github.test:${up}`));
+      const { text, closed } = await rawExchange(socket, request(`api.github.test:${ctx.up}`));
       expect(statusOf(text)).toBe(400);
       expect(text.toLowerCase()).toContain('x-portcullis-code: ambiguous_request');
       expect(closed).toBe(true);
       const body = bodyOf(text);
       expect(body.error.code).toBe('ambiguous_request');
-      expect(fx.upstream.seen.slice(seenBefore).some((s) => s.url.startsWith(upstreamPath))).toBe(false);
+      expect(ctx.fx.upstream.seen.slice(seenBefore).some((s) => s.url.startsWith(upstreamPath))).toBe(false);
       const record = await recordOf(body.error.request_id);
       expect(record).toMatchObject({ decision: 'deny', code: 'ambiguous_request', agent: 'finance-auditor' });
     });
@@ -67,7 +54,7 @@ describe('ambiguity inside an intercepted tunnel → 400 ambiguous_request, conn
 
   it('TLS SNI that differs from the CONNECT host', async () => {
     const socket = await tunnel('api.github.test', 'api.openai.test');
-    const res = await requestOver(socket, { path: '/repos/acme/x', headers: { host: `api.github.test:${up}` } });
+    const res = await requestOver(socket, { path: '/repos/acme/x', headers: { host: `api.github.test:${ctx.up}` } });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).error.code).toBe('ambiguous_request');
     expect(JSON.parse(res.body).error.message).toContain('SNI');
@@ -77,8 +64,8 @@ describe('ambiguity inside an intercepted tunnel → 400 ambiguous_request, conn
 describe('CONNECT targets', () => {
   for (const target of ['2130706433', '127.1', '0x7f.1', '0177.0.0.1', '0x7f000001']) {
     it(`non-canonical IPv4 literal ${target} → 400 ambiguous_request`, async () => {
-      const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-      const res = await sendConnect(socket, `${target}:${up}`);
+      const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+      const res = await sendConnect(socket, `${target}:${ctx.up}`);
       socket.destroy();
       expect(res.status).toBe(400);
       expect(JSON.parse(res.body).error.code).toBe('ambiguous_request');
@@ -86,7 +73,7 @@ describe('CONNECT targets', () => {
   }
 
   it('CONNECT without a port → 400 ambiguous_request', async () => {
-    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
+    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
     const res = await sendConnect(socket, 'api.github.test');
     socket.destroy();
     expect(res.status).toBe(400);
@@ -96,7 +83,7 @@ describe('CONNECT targets', () => {
 describe('destination check (SSRF)', () => {
   it('a host allowed by rule that resolves to 169.254.169.254 → 403 destination_denied, never dialled', async () => {
     const socket = await tunnel('metadata.test');
-    const res = await requestOver(socket, { path: '/latest/meta-data/', headers: { host: `metadata.test:${up}` } });
+    const res = await requestOver(socket, { path: '/latest/meta-data/', headers: { host: `metadata.test:${ctx.up}` } });
     expect(res.status).toBe(403);
     const body = JSON.parse(res.body);
     expect(body.error.code).toBe('destination_denied');
@@ -107,22 +94,22 @@ describe('destination check (SSRF)', () => {
 
   it('an IP-literal rule for the metadata address is still refused by the destination check', async () => {
     const socket = await tunnel('169.254.169.254', null);
-    const res = await requestOver(socket, { path: '/', headers: { host: `169.254.169.254:${up}` } });
+    const res = await requestOver(socket, { path: '/', headers: { host: `169.254.169.254:${ctx.up}` } });
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body).error.code).toBe('destination_denied');
   });
 
   it('IPv4-mapped IPv6 literal of loopback in a CONNECT → refused', async () => {
-    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-    const res = await sendConnect(socket, `[::ffff:127.0.0.2]:${up}`);
+    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+    const res = await sendConnect(socket, `[::ffff:127.0.0.2]:${ctx.up}`);
     socket.destroy();
     expect([400, 403]).toContain(res.status);
     expect(['ambiguous_request', 'no_matching_rule', 'destination_denied']).toContain(JSON.parse(res.body).error.code);
   });
 
   it('the gateway never dials its own listener', async () => {
-    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-    const res = await sendConnect(socket, `127.0.0.1:${gw.port}`);
+    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+    const res = await sendConnect(socket, `127.0.0.1:${ctx.gw.port}`);
     socket.destroy();
     expect(res.status).toBe(403);
   });

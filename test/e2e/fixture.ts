@@ -1,7 +1,9 @@
 // Shared set-up for the data-path end-to-end tests: one test PKI, one HTTPS upstream and one
 // plain-HTTP upstream per file, and the policy most tests run against.
 import { createHash } from 'node:crypto';
-import { TEST_HOSTS } from '../helpers/gateway.ts';
+import { ProxyAgent } from 'undici';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestGateway, TEST_HOSTS, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.ts';
 import { makeTestPki, type TestPki } from '../helpers/pki.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 
@@ -73,4 +75,49 @@ agents:
     mode: report
     policies: [github]
 `;
+}
+
+export interface GatewayContext {
+  fx: Fixture;
+  gw: TestGateway;
+  /** The HTTPS upstream's port. */
+  up: number;
+}
+
+/**
+ * Registers the hooks of a test file: one fixture and one gateway on the default policy
+ * (`options` may override anything). The fields are set once `beforeAll` has run.
+ */
+export function useGateway(options: (fx: Fixture) => Partial<TestGatewayOptions> = () => ({})): GatewayContext {
+  const ctx = {} as GatewayContext;
+  beforeAll(async () => {
+    ctx.fx = await makeFixture();
+    ctx.up = ctx.fx.upstream.port;
+    ctx.gw = await startTestGateway(ctx.fx.pki, { body: policyYaml(ctx.up, ctx.fx.plainUpstream.port), ...options(ctx.fx) });
+  });
+  afterAll(async () => {
+    await ctx.gw?.close();
+    await ctx.fx?.close();
+  });
+  return ctx;
+}
+
+/** undici's ProxyAgent presenting `agent`'s client certificate and trusting the interception CA. */
+export function agentDispatcher(ctx: GatewayContext, agent = 'finance-auditor'): ProxyAgent {
+  const pair = ctx.fx.pki.agents[agent]!;
+  return new ProxyAgent({
+    uri: ctx.gw.proxyUrl,
+    proxyTls: { ca: ctx.fx.pki.interceptionCa.cert, cert: pair.cert, key: pair.key, servername: 'localhost' },
+    requestTls: { ca: ctx.fx.pki.interceptionCa.cert },
+  });
+}
+
+/** undici's ProxyAgent authenticating with a proxy token (Basic agent:token), no client certificate. */
+export function tokenDispatcher(ctx: GatewayContext, agent: string, token: string): ProxyAgent {
+  return new ProxyAgent({
+    uri: ctx.gw.proxyUrl,
+    token: `Basic ${Buffer.from(`${agent}:${token}`).toString('base64')}`,
+    proxyTls: { ca: ctx.fx.pki.interceptionCa.cert, servername: 'localhost' },
+    requestTls: { ca: ctx.fx.pki.interceptionCa.cert },
+  });
 }

@@ -1,8 +1,7 @@
 // Identity (SPEC §3) through the running gateway: no certificate, untrusted CA, expired,
 // not yet valid, revoked (CRL), unknown agent, CN vs SPIFFE, token on both listeners.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openProxy, sendConnect, type ClientCert } from '../helpers/clients.ts';
-import { curl } from '../helpers/clients.ts';
+import { curl, openProxy, sendConnect, type ClientCert } from '../helpers/clients.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { DEV_TOKEN, makeFixture, policyYaml, type Fixture } from './fixture.ts';
 

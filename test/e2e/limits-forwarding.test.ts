@@ -1,30 +1,22 @@
 // Size limits, upstream failures, redirects, header hygiene and injection, and the per-agent
 // tunnel cap — each with its exact status and code.
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProxyAgent, request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { request } from 'undici';
 import { openProxy, rawExchange, sendConnect, tlsInTunnel } from '../helpers/clients.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { makeFixture, type Fixture } from './fixture.ts';
+import { agentDispatcher, useGateway } from './fixture.ts';
 
-let fx: Fixture;
-let gw: TestGateway;
-let up: number;
-
-beforeAll(async () => {
-  fx = await makeFixture();
-  up = fx.upstream.port;
-  gw = await startTestGateway(fx.pki, {
-    limits: '  max_request_bytes: 1000\n  max_header_bytes: 2048\n  max_tunnels_per_agent: 3',
-    body: `
+const ctx = useGateway((fx) => ({
+  limits: '  max_request_bytes: 1000\n  max_header_bytes: 2048\n  max_tunnels_per_agent: 3',
+  body: `
 secrets:
   upstream_key: "sk-live-SECRET-VALUE"
 policies:
   api:
     rules:
-      - { id: big, host: api.openai.test:${up}, paths: ["/big/**"], max_request_bytes: 5000 }
+      - { id: big, host: api.openai.test:${fx.upstream.port}, paths: ["/big/**"], max_request_bytes: 5000 }
       - id: all
-        host: api.openai.test:${up}
+        host: api.openai.test:${fx.upstream.port}
         inject: { headers: { authorization: "Bearer \${secret:upstream_key}" } }
       - { id: down, host: "api.anthropic.test:1" }
 agents:
@@ -32,24 +24,10 @@ agents:
     match: { spiffe: "spiffe://acme.internal/agent/finance-auditor" }
     policies: [api]
 `,
-  });
-});
-afterAll(async () => {
-  await gw?.close();
-  await fx?.close();
-});
-
-function proxyAgent(): ProxyAgent {
-  const pair = fx.pki.agents['finance-auditor']!;
-  return new ProxyAgent({
-    uri: gw.proxyUrl,
-    proxyTls: { ca: fx.pki.interceptionCa.cert, cert: pair.cert, key: pair.key, servername: 'localhost' },
-    requestTls: { ca: fx.pki.interceptionCa.cert },
-  });
-}
+}));
 
 async function send(url: string, options: Parameters<typeof request>[1] = {}) {
-  const dispatcher = proxyAgent();
+  const dispatcher = agentDispatcher(ctx);
   try {
     const res = await request(url, { ...options, dispatcher });
     const text = await res.body.text();
@@ -61,14 +39,14 @@ async function send(url: string, options: Parameters<typeof request>[1] = {}) {
 
 describe('request size', () => {
   it('a Content-Length over the limit → 413 request_too_large, not forwarded', async () => {
-    const res = await send(`https://api.openai.test:${up}/upload`, { method: 'POST', body: 'x'.repeat(1001) });
+    const res = await send(`https://api.openai.test:${ctx.up}/upload`, { method: 'POST', body: 'x'.repeat(1001) });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text).error.code).toBe('request_too_large');
-    expect(fx.upstream.seen.some((s) => s.url === '/upload')).toBe(false);
+    expect(ctx.fx.upstream.seen.some((s) => s.url === '/upload')).toBe(false);
   });
 
   it('a rule may raise the limit for its paths', async () => {
-    const res = await send(`https://api.openai.test:${up}/big/upload`, { method: 'POST', body: 'x'.repeat(3000) });
+    const res = await send(`https://api.openai.test:${ctx.up}/big/upload`, { method: 'POST', body: 'x'.repeat(3000) });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text).body.length).toBe(3000);
   });
@@ -76,18 +54,18 @@ describe('request size', () => {
   it('a chunked body that grows past the limit → 413 request_too_large', async () => {
     // A stream without a known length goes out chunked.
     const body = Readable.from(Array.from({ length: 20 }, () => Buffer.alloc(100, 'y')));
-    const res = await send(`https://api.openai.test:${up}/chunked`, { method: 'POST', body });
+    const res = await send(`https://api.openai.test:${ctx.up}/chunked`, { method: 'POST', body });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.text).error.code).toBe('request_too_large');
-    const record = (await gw.waitForRecords(1)).find((r) => r.request.path === '/chunked');
+    const record = (await ctx.gw.waitForRecords(1)).find((r) => r.request.path === '/chunked');
     expect(record).toMatchObject({ decision: 'deny', code: 'request_too_large' });
   });
 
   it('headers over max_header_bytes → 431 headers_too_large and the connection closes', async () => {
-    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-    expect((await sendConnect(socket, `api.openai.test:${up}`)).status).toBe(200);
-    const inner = await tlsInTunnel(socket, 'api.openai.test', fx.pki.interceptionCa.cert);
-    const { text, closed } = await rawExchange(inner, `GET /x HTTP/1.1\r\nhost: api.openai.test:${up}\r\nx-big: ${'a'.repeat(4000)}\r\n\r\n`);
+    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+    expect((await sendConnect(socket, `api.openai.test:${ctx.up}`)).status).toBe(200);
+    const inner = await tlsInTunnel(socket, 'api.openai.test', ctx.fx.pki.interceptionCa.cert);
+    const { text, closed } = await rawExchange(inner, `GET /x HTTP/1.1\r\nhost: api.openai.test:${ctx.up}\r\nx-big: ${'a'.repeat(4000)}\r\n\r\n`);
     expect(text).toMatch(/^HTTP\/1\.1 431 /);
     expect(text.toLowerCase()).toContain('x-portcullis-code: headers_too_large');
     expect(closed).toBe(true);
@@ -96,35 +74,35 @@ describe('request size', () => {
 
 describe('forwarding', () => {
   it('injects the secret, drops the agent\'s own header of that name, and never logs the secret', async () => {
-    const res = await send(`https://api.openai.test:${up}/inject`, { headers: { authorization: 'Bearer agent-own', 'x-other': 'kept' } });
+    const res = await send(`https://api.openai.test:${ctx.up}/inject`, { headers: { authorization: 'Bearer agent-own', 'x-other': 'kept' } });
     expect(res.status).toBe(200);
-    const seen = fx.upstream.seen.filter((s) => s.url === '/inject');
+    const seen = ctx.fx.upstream.seen.filter((s) => s.url === '/inject');
     expect(seen).toHaveLength(1);
     expect(seen[0]!.headers['authorization']).toBe('Bearer sk-live-SECRET-VALUE');
     expect(seen[0]!.headers['x-other']).toBe('kept');
     expect(JSON.stringify(seen[0]!.rawHeaders)).not.toContain('agent-own');
-    const audit = JSON.stringify(await gw.records());
+    const audit = JSON.stringify(await ctx.gw.records());
     expect(audit).not.toContain('sk-live-SECRET-VALUE');
     expect(audit).not.toContain('agent-own');
   });
 
   it('hop-by-hop headers and those named in Connection are not forwarded', async () => {
-    const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-    expect((await sendConnect(socket, `api.openai.test:${up}`)).status).toBe(200);
-    const inner = await tlsInTunnel(socket, 'api.openai.test', fx.pki.interceptionCa.cert);
-    const { text } = await rawExchange(inner, `GET /hop HTTP/1.1\r\nhost: api.openai.test:${up}\r\n` +
+    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+    expect((await sendConnect(socket, `api.openai.test:${ctx.up}`)).status).toBe(200);
+    const inner = await tlsInTunnel(socket, 'api.openai.test', ctx.fx.pki.interceptionCa.cert);
+    const { text } = await rawExchange(inner, `GET /hop HTTP/1.1\r\nhost: api.openai.test:${ctx.up}\r\n` +
       'connection: close, x-private\r\nx-private: 1\r\nkeep-alive: timeout=5\r\nte: trailers\r\nproxy-authorization: Basic Zm9vOmJhcg==\r\nx-kept: 2\r\n\r\n');
     expect(text).toMatch(/^HTTP\/1\.1 200 /);
-    const seen = fx.upstream.seen.find((s) => s.url === '/hop')!;
+    const seen = ctx.fx.upstream.seen.find((s) => s.url === '/hop')!;
     expect(seen.headers['x-kept']).toBe('2');
     for (const name of ['x-private', 'keep-alive', 'te', 'proxy-authorization']) expect(seen.headers[name], name).toBeUndefined();
   });
 
   it('redirects are passed to the agent, never followed', async () => {
-    const res = await send(`https://api.openai.test:${up}/status/302`);
+    const res = await send(`https://api.openai.test:${ctx.up}/status/302`);
     expect(res.status).toBe(302);
     expect(res.headers['location']).toBe('https://elsewhere.test/');
-    expect(fx.upstream.seen.filter((s) => s.url === '/status/302')).toHaveLength(1);
+    expect(ctx.fx.upstream.seen.filter((s) => s.url === '/status/302')).toHaveLength(1);
   });
 
   it('an unreachable upstream → 502 upstream_error', async () => {
@@ -135,7 +113,7 @@ describe('forwarding', () => {
   });
 
   it('an upstream that never answers → 504 upstream_timeout', async () => {
-    const res = await send(`https://api.openai.test:${up}/stall`);
+    const res = await send(`https://api.openai.test:${ctx.up}/stall`);
     expect(res.status).toBe(504);
     expect(JSON.parse(res.text).error).toMatchObject({ type: 'gateway_error', code: 'upstream_timeout' });
   }, 15_000);
@@ -145,12 +123,12 @@ describe('tunnel cap', () => {
   it('an agent past max_tunnels_per_agent → 429 rate_limited with retry-after', async () => {
     const open = [];
     for (let i = 0; i < 3; i++) {
-      const socket = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-      expect((await sendConnect(socket, `api.openai.test:${up}`)).status).toBe(200);
+      const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+      expect((await sendConnect(socket, `api.openai.test:${ctx.up}`)).status).toBe(200);
       open.push(socket);
     }
-    const extra = await openProxy(gw.port, { ca: fx.pki.interceptionCa.cert, client: fx.pki.agents['finance-auditor'] });
-    const res = await sendConnect(extra, `api.openai.test:${up}`);
+    const extra = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
+    const res = await sendConnect(extra, `api.openai.test:${ctx.up}`);
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.parse(res.body).error.code).toBe('rate_limited');

@@ -2,40 +2,18 @@
 // upstream finishes; the official openai SDK works through HTTPS_PROXY, streaming and not.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProxyAgent, request } from 'undici';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { DEV_TOKEN, makeFixture, policyYaml, type Fixture } from './fixture.ts';
+import { agentDispatcher, DEV_TOKEN, useGateway } from './fixture.ts';
 
-let fx: Fixture;
-let gw: TestGateway;
-let up: number;
-
-beforeAll(async () => {
-  fx = await makeFixture();
-  up = fx.upstream.port;
-  gw = await startTestGateway(fx.pki, { body: policyYaml(up, fx.plainUpstream.port) });
-});
-afterAll(async () => {
-  await gw?.close();
-  await fx?.close();
-});
-
-function proxyAgent(): ProxyAgent {
-  const pair = fx.pki.agents['finance-auditor']!;
-  return new ProxyAgent({
-    uri: gw.proxyUrl,
-    proxyTls: { ca: fx.pki.interceptionCa.cert, cert: pair.cert, key: pair.key, servername: 'localhost' },
-    requestTls: { ca: fx.pki.interceptionCa.cert },
-  });
-}
+const ctx = useGateway();
 
 describe('SSE streaming', () => {
   it('the first chunk arrives long before the upstream finishes', async () => {
-    const dispatcher = proxyAgent();
+    const dispatcher = agentDispatcher(ctx);
     try {
       const started = performance.now();
-      const res = await request(`https://api.openai.test:${up}/sse?n=5&delay=300`, { dispatcher });
+      const res = await request(`https://api.openai.test:${ctx.up}/sse?n=5&delay=300`, { dispatcher });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/event-stream');
       const arrivals: number[] = [];
@@ -49,7 +27,7 @@ describe('SSE streaming', () => {
       // 5 chunks 300 ms apart: the whole stream takes ≥ 1.5 s, the first chunk must not wait for it.
       expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(1000);
       expect(arrivals[0]!).toBeLessThan(1000);
-      const record = (await gw.waitForRecords(1)).find((r) => r.request.path === '/sse');
+      const record = (await ctx.gw.waitForRecords(1)).find((r) => r.request.path === '/sse');
       expect(record).toMatchObject({ decision: 'allow', rule: 'llm/openai', response: { status: 200 } });
       expect(record!.duration_ms).toBeGreaterThan(1000);
     } finally {
@@ -67,9 +45,9 @@ describe('official openai SDK via HTTPS_PROXY', () => {
         NODE_USE_ENV_PROXY: '1',
         // Node's own env-proxy client names the proxy by IP in SNI (DEP0123); not ours to fix.
         NODE_NO_WARNINGS: '1',
-        HTTPS_PROXY: `https://token-agent:${DEV_TOKEN}@127.0.0.1:${gw.port}`,
-        NODE_EXTRA_CA_CERTS: fx.pki.interceptionCa.certFile,
-        OPENAI_BASE_URL: `https://api.openai.test:${up}/v1`,
+        HTTPS_PROXY: `https://token-agent:${DEV_TOKEN}@127.0.0.1:${ctx.gw.port}`,
+        NODE_EXTRA_CA_CERTS: ctx.fx.pki.interceptionCa.certFile,
+        OPENAI_BASE_URL: `https://api.openai.test:${ctx.up}/v1`,
         STREAM: stream ? '1' : '0',
       },
       timeout: 20_000,
@@ -80,7 +58,7 @@ describe('official openai SDK via HTTPS_PROXY', () => {
     const out = await run(false);
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout)).toMatchObject({ text: 'hello there', usage: { prompt_tokens: 12, completion_tokens: 3 } });
-    const record = (await gw.waitForRecords(1)).find((r) => r.agent === 'token-agent' && r.request.path === '/v1/chat/completions');
+    const record = (await ctx.gw.waitForRecords(1)).find((r) => r.agent === 'token-agent' && r.request.path === '/v1/chat/completions');
     expect(record).toMatchObject({ decision: 'allow', rule: 'llm/openai', identity: { method: 'token' }, request: { method: 'POST', intercepted: true } });
     expect(record!.request.bytes).toBeGreaterThan(0);
   });
@@ -89,7 +67,7 @@ describe('official openai SDK via HTTPS_PROXY', () => {
     const out = await run(true);
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout)).toMatchObject({ text: 'hello there!' });
-    const seen = fx.upstream.seen.filter((s) => s.url === '/v1/chat/completions');
+    const seen = ctx.fx.upstream.seen.filter((s) => s.url === '/v1/chat/completions');
     expect(seen.length).toBeGreaterThanOrEqual(2);
     for (const s of seen) expect(s.headers['proxy-authorization']).toBeUndefined();
   });
