@@ -1,7 +1,8 @@
 // Interception leaf cost (SPEC §1 "Intercept"): what a handshake to a host not yet cached costs,
-// how long it holds the event loop, and what a cached lookup costs. The node-forge pure-JS
-// signer, where this started (~24 ms per leaf, all of it on the event loop), runs in the same
-// command as the baseline. Target: cold issuance ≤ 5 ms without blocking the event loop.
+// how long it holds the event loop, and what a cached lookup costs. Leaves are encoded by
+// @peculiar/asn1-x509 and signed natively (src/intercept/leaf-issuer.ts); the node-forge pure-JS
+// signer, where this started, runs in the same command as the baseline. Target: cold issuance
+// ≤ 5 ms without blocking the event loop for more than 5 ms.
 //
 // Run: npx vitest bench --run bench/leaf.bench.ts
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -9,8 +10,9 @@ import forge from 'node-forge';
 import { test } from 'vitest';
 import type { InterceptionCa } from '../src/intercept/ca.ts';
 import { LeafCache } from '../src/intercept/leaf-cache.ts';
-import { createAuthority } from '../src/pki/authority.ts';
-import type { KeyType } from '../src/pki/keys.ts';
+import { authorityFromPem } from '../src/pki/authority.ts';
+import { createRootAuthority } from '../src/pki/forge-issuer.ts';
+import { opensslAuthority } from '../test/helpers/pki.ts';
 
 const DAY_MS = 86_400_000;
 const COLD = 400;
@@ -57,16 +59,19 @@ async function measure(count: number, op: (i: number) => Promise<unknown> | unkn
   };
 }
 
-async function ca(keyType: KeyType): Promise<InterceptionCa> {
+type CaKind = 'ec' | 'rsa';
+
+/** EC: P-256, made by openssl as an operator's would be. RSA: 2048 bits, made by node-forge as the dev PKI's is. */
+async function ca(kind: CaKind): Promise<InterceptionCa> {
   const now = Date.now();
-  const { authority } = await createAuthority({
-    name: { commonName: `Bench ${keyType} CA` }, keyType, notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 365 * DAY_MS),
-  });
-  return authority;
+  const made = kind === 'ec'
+    ? await opensslAuthority({ commonName: 'Bench EC CA', days: 365 })
+    : await createRootAuthority({ name: { commonName: 'Bench RSA CA' }, notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 365 * DAY_MS) });
+  return authorityFromPem(made.certPem, made.keyPem);
 }
 
-async function coldIssuance(keyType: KeyType): Promise<Figures> {
-  const cache = new LeafCache({ ca: await ca(keyType), maxEntries: COLD + WARMUP });
+async function coldIssuance(kind: CaKind): Promise<Figures> {
+  const cache = new LeafCache({ ca: await ca(kind), maxEntries: COLD + WARMUP });
   for (let i = 0; i < WARMUP; i++) await cache.get(`warm${i}.bench.test`);
   return measure(COLD, (i) => cache.get(`host${i}.bench.test`));
 }
@@ -125,7 +130,7 @@ test('interception leaf issuance', async () => {
   const baseline = await forgeBaseline();
   const cached = await cachedLookup();
   const many = await burst();
-  console.log(['', 'interception leaf (ECDSA P-256 leaf key, native thread-pool signing)',
+  console.log(['', 'interception leaf (ECDSA P-256 leaf key, @peculiar/asn1-x509 encoding, native thread-pool signing)',
     row('noise floor (1 ms sleeps)', floor),
     row('cold, EC P-256 CA', ec),
     row('cold, RSA-2048 CA', rsa),
@@ -133,5 +138,5 @@ test('interception leaf issuance', async () => {
     `  ${'burst: 64 new hosts at once'.padEnd(30)} wall ${ms(many.wall)}, loop block max ${ms(many.maxBlock)}`,
     `  ${'cached get()'.padEnd(30)} ${cached.get.toFixed(0)} ns/op`,
     `  ${'cached sniCallback'.padEnd(30)} ${cached.sni.toFixed(0)} ns/op`,
-    `  target cold mean ≤ 5 ms: ${Math.max(ec.mean, rsa.mean) <= 5 ? 'met' : 'NOT met'}`, ''].join('\n'));
+    `  target cold mean ≤ 5 ms: ${Math.max(ec.mean, rsa.mean) <= 5 ? 'met' : 'NOT met'}; cold loop block ≤ 5 ms: ${Math.max(ec.maxBlock, rsa.maxBlock) <= 5 ? 'met' : 'NOT met'}`, ''].join('\n'));
 }, 120_000);

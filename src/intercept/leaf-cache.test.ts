@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { TLSSocket, connect, createServer, type PeerCertificate } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthority } from '../pki/authority.ts';
+import { opensslAuthority } from '../../test/helpers/pki.ts';
+import { authorityFromPem } from '../pki/authority.ts';
+import { createRootAuthority } from '../pki/forge-issuer.ts';
 import type { InterceptionCa } from './ca.ts';
 import { LeafCache } from './leaf-cache.ts';
 
@@ -14,10 +16,12 @@ const servers: Server[] = [];
 
 beforeAll(async () => {
   const validity = { notBefore: new Date(Date.now() - DAY_MS), notAfter: new Date(Date.now() + 365 * DAY_MS) };
-  [ecCa, rsaCa] = await Promise.all([
-    createAuthority({ name: { commonName: 'Leaf Cache EC CA' }, ...validity }).then((ca) => ca.authority),
-    createAuthority({ name: { commonName: 'Leaf Cache RSA CA' }, keyType: 'rsa', ...validity }).then((ca) => ca.authority),
+  const [ec, rsa] = await Promise.all([
+    opensslAuthority({ commonName: 'Leaf Cache EC CA', days: 365 }),
+    createRootAuthority({ name: { commonName: 'Leaf Cache RSA CA' }, ...validity }),
   ]);
+  ecCa = authorityFromPem(ec.certPem, ec.keyPem);
+  rsaCa = authorityFromPem(rsa.certPem, rsa.keyPem);
 });
 
 afterEach(() => {

@@ -1,18 +1,22 @@
 // Leaf certificates for intercepted hosts (SPEC §1 "Intercept"), signed by the interception CA.
 //
 // Cost, measured with bench/leaf.bench.ts (2-core machine): node-forge builds and signs in pure
-// JavaScript, ~19 ms per leaf, all of it holding the event loop; @peculiar/x509 over WebCrypto,
-// tried first, came to ~2–3 ms mean and 5–8 ms p99, and needs a global `reflect-metadata`
-// polyfill for its DI container. Here the TBS certificate is a few Buffer concatenations (src/pki/der.ts) and the
-// signature is Node's `crypto.sign` on the libuv thread pool: ~0.7 ms mean (EC CA; ~0.9 ms with
-// an RSA-2048 CA), of which ~0.6 ms is event-loop time, split between encoding (~0.2 ms) and the
-// cache's `createSecureContext` (~0.4 ms). The leaf key is ECDSA P-256, generated once per
-// process: a key generation per host would cost more than the signature, and P-256 keeps the
-// handshake signature that every intercepted connection makes with it cheap.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+// JavaScript, ~22 ms per leaf, all of it holding the event loop, and cannot hold an EC CA key.
+// Here @peculiar/asn1-x509 encodes the TBS certificate and Node's `crypto.sign` signs it on the
+// libuv thread pool, so the CA key may be RSA or EC: ~1.2 ms mean, p99 ~4 ms, with an EC P-256 or
+// an RSA-2048 CA, of which ~1.1 ms is event-loop time, about half of it asn1js encoding and the
+// rest the cache's `createSecureContext`. The leaf key is one ECDSA P-256 key pair per process: a
+// key generation per host would cost more than the signature, and P-256 keeps the handshake
+// signature that every intercepted connection makes with it cheap.
+import { generateKeyPairSync } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { issueEndEntity } from '../pki/authority.ts';
-import { privateKeyPem, spkiDer } from '../pki/keys.ts';
+import { id_kp_serverAuth, type Extension, type SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { publicKeyInfo, randomSerial, signCertificate, subjectName } from '../pki/certificate.ts';
+import {
+  KeyUsageFlags, authorityKeyIdentifier, endEntityConstraints, extendedKeyUsage, keyUsage, subjectAltName,
+} from '../pki/extensions.ts';
+import { privateKeyPem } from '../pki/keys.ts';
+import { toPem } from '../pki/pem.ts';
 import type { InterceptionCa } from './ca.ts';
 
 const HOUR_MS = 3_600_000;
@@ -34,21 +38,45 @@ export interface IssuedLeaf {
   readonly notAfter: Date;
 }
 
+interface LeafKey {
+  readonly pem: string;
+  readonly publicKey: SubjectPublicKeyInfo;
+}
+
+// Made on first use and shared by every issuer in the process, so a cache rebuilt on reload
+// serves the same key.
+let processLeafKey: LeafKey | undefined;
+
+function leafKey(): LeafKey {
+  if (!processLeafKey) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    processLeafKey = { pem: privateKeyPem(privateKey), publicKey: publicKeyInfo(publicKey.export({ type: 'spki', format: 'der' })) };
+  }
+  return processLeafKey;
+}
+
 export class LeafIssuer {
-  /** The one leaf private key (PKCS#8 PEM) behind every certificate this issuer signs. */
+  /** The one leaf private key (PKCS#8 PEM) behind every certificate this process signs. */
   readonly keyPem: string;
-  readonly #publicKey: Buffer;
+  readonly #publicKey: SubjectPublicKeyInfo;
   readonly #ca: InterceptionCa;
+  /** The extensions every leaf of this CA shares; only the SAN differs per host. */
+  readonly #extensions: readonly Extension[];
   readonly #now: () => number;
   readonly #validityMs: number;
   readonly #backdateMs: number;
 
   constructor(ca: InterceptionCa, options: LeafIssuerOptions = {}) {
-    const { privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject } =
-      generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    this.keyPem = privateKeyPem(privateKey);
-    this.#publicKey = spkiDer(publicKey);
+    const key = leafKey();
+    this.keyPem = key.pem;
+    this.#publicKey = key.publicKey;
     this.#ca = ca;
+    this.#extensions = [
+      endEntityConstraints(),
+      keyUsage(KeyUsageFlags.digitalSignature),
+      extendedKeyUsage(id_kp_serverAuth),
+      ...(ca.keyId ? [authorityKeyIdentifier(ca.keyId)] : []),
+    ];
     this.#now = options.now ?? Date.now;
     this.#validityMs = options.validityMs ?? 7 * DAY_MS;
     this.#backdateMs = options.backdateMs ?? HOUR_MS;
@@ -62,16 +90,17 @@ export class LeafIssuer {
     const notBefore = new Date(now - this.#backdateMs);
     // A leaf outliving its CA would fail verification at the CA's end anyway; say so in the leaf.
     const notAfter = new Date(Math.min(now + this.#validityMs, this.#ca.certificate.validToDate.getTime()));
-    const certPem = await issueEndEntity(this.#ca, {
+    const der = await signCertificate({
+      serial: randomSerial(),
+      issuer: this.#ca.subject,
       // RFC 5280's upper bound on a CN is 64 characters; clients match on the SAN regardless.
-      name: name.length <= 64 ? { organization: 'Portcullis', commonName: name } : { organization: 'Portcullis' },
-      altNames: [isIPv4(name) || isIPv6(name) ? { ip: name } : { dns: name }],
-      purpose: 'server',
-      publicKey: this.#publicKey,
+      subject: subjectName(name.length <= 64 ? { organization: 'Portcullis', commonName: name } : { organization: 'Portcullis' }),
       notBefore,
       notAfter,
-    });
-    return { host: name, chainPem: certPem + this.#ca.chainPem, notBefore, notAfter };
+      publicKey: this.#publicKey,
+      extensions: [...this.#extensions, subjectAltName([isIPv4(name) || isIPv6(name) ? { ip: name } : { dns: name }])],
+    }, this.#ca.signer);
+    return { host: name, chainPem: toPem('CERTIFICATE', der) + this.#ca.chainPem, notBefore, notAfter };
   }
 }
 

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.ts';
 import { Exchange } from '../exchange.ts';
-import { handleRequest, refuse } from '../pipeline.ts';
+import { finish, handleRequest, refuse } from '../pipeline.ts';
 import { targetFrom } from '../policy/normalize.ts';
 import type { Runtime } from '../runtime.ts';
 import { parseAuthority, sameAuthority } from './authority.ts';
@@ -15,7 +15,6 @@ export async function handleAbsoluteUri(rt: Runtime, req: IncomingMessage, res: 
   ex.method = req.method ?? '';
   const url = splitAbsolute(req.url ?? '');
   ex.path = pathOnly(url?.rest ?? req.url ?? '');
-  res.once('close', () => rt.audit.write(ex));
   try {
     if (url === null || (url.scheme !== 'http' && url.scheme !== 'https')) {
       throw new GatewayError('ambiguous_request',
@@ -41,5 +40,7 @@ export async function handleAbsoluteUri(rt: Runtime, req: IncomingMessage, res: 
       return;
     }
     refuse(ex, res, err.code, err.message, false, err.headers);
+  } finally {
+    finish(rt, ex);
   }
 }

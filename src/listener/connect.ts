@@ -7,6 +7,7 @@ import { TLSSocket } from 'node:tls';
 import { GatewayError, statusOf } from '../errors.ts';
 import { Exchange } from '../exchange.ts';
 import { decideConnect } from '../policy/decide.ts';
+import { finish } from '../pipeline.ts';
 import type { Runtime } from '../runtime.ts';
 import { parseAuthority } from './authority.ts';
 import { interceptContexts, type InterceptContext } from './connection-context.ts';
@@ -31,7 +32,7 @@ export async function handleConnect(
   const refuse = (err: GatewayError): void => {
     ex.refuse(err.code, err.message);
     writeRawRefusal(socket, refusalOf(ex, err.code, statusOf(err.code), err.message, { headers: err.headers }));
-    rt.audit.write(ex);
+    finish(rt, ex);
   };
 
   try {
@@ -39,6 +40,13 @@ export async function handleConnect(
     ex.host = authority.host;
     ex.port = authority.port;
     ex.identity = settleIdentity(rt, req);
+    if (rt.config.audit.required && !rt.audit.available) {
+      throw new GatewayError('audit_unavailable', 'no audit sink accepts records and audit is required; traffic is refused until one does');
+    }
+    const suspended = rt.governance.suspension(ex.identity.agent.id);
+    if (suspended !== null) {
+      throw new GatewayError('agent_suspended', `agent '${ex.identity.agent.id}' is suspended${suspended.reason ? `: ${suspended.reason}` : ''}`);
+    }
 
     const decision = decideConnect(ex.identity.agent, authority.host, authority.port, rt.decideContext());
     ex.rule = decision.rule?.ref ?? null;

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.ts';
 import { Exchange } from '../exchange.ts';
-import { refuse, handleRequest } from '../pipeline.ts';
+import { finish, handleRequest, refuse } from '../pipeline.ts';
 import { targetFrom } from '../policy/normalize.ts';
 import type { Runtime } from '../runtime.ts';
 import { parseAuthority, sameAuthority } from './authority.ts';
@@ -17,16 +17,21 @@ export async function handleInterceptedRequest(rt: Runtime, req: IncomingMessage
     return;
   }
   const ex = new Exchange();
-  ex.identity = context.identity;
+  // Identity was settled at CONNECT; the agent's rules come from the config in force now, so
+  // a reload applies to tunnels already open.
+  const agent = rt.config.policy.agents.get(context.identity.agent.id);
+  ex.identity = agent === undefined || agent === context.identity.agent ? context.identity : { ...context.identity, agent };
   ex.method = req.method ?? '';
   ex.scheme = 'https';
   ex.intercepted = true;
   ex.host = context.host;
   ex.port = context.port;
   ex.path = pathOnly(req.url ?? '');
-  res.once('close', () => rt.audit.write(ex));
 
   try {
+    if (agent === undefined) {
+      throw new GatewayError('unknown_agent', `agent '${context.identity.agent.id}' is no longer configured`);
+    }
     if (context.sniMismatch !== null) {
       throw new GatewayError('ambiguous_request',
         `TLS SNI '${context.sniMismatch}' differs from the CONNECT host '${context.host}'`);
@@ -56,6 +61,8 @@ export async function handleInterceptedRequest(rt: Runtime, req: IncomingMessage
       return;
     }
     refuse(ex, res, err.code, err.message, false, err.headers);
+  } finally {
+    finish(rt, ex);
   }
 }
 

@@ -1,18 +1,19 @@
 // The proxy listener (SPEC §1, §3): HTTPS with optional client certificates (production), or
 // plain HTTP (tokens only). It asks for a client certificate but completes the handshake
 // without one, so identity problems are answered in HTTP with a readable reason.
-import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { statusOf, type DenyCode } from '../errors.ts';
 import { Exchange } from '../exchange.ts';
+import { finish } from '../pipeline.ts';
 import type { Runtime } from '../runtime.ts';
 import { handleAbsoluteUri } from './absolute-uri.ts';
 import { handleConnect } from './connect.ts';
 import { interceptContexts } from './connection-context.ts';
 import { handleInterceptedRequest } from './inner-request.ts';
+import { proxyTlsOptions } from './proxy-tls.ts';
 import { refusalOf, writeRawRefusal } from './respond.ts';
 
 export interface ProxyServers {
@@ -42,10 +43,7 @@ export function createProxyServers(runtime: () => Runtime): ProxyServers {
     ? http.createServer(httpOptions)
     : https.createServer({
       ...httpOptions,
-      cert: readFileSync(tls.cert),
-      key: readFileSync(tls.key),
-      ca: readFileSync(tls.clientCa),
-      ...(tls.crl === null ? {} : { crl: readFileSync(tls.crl) }),
+      ...proxyTlsOptions(tls),
       requestCert: true,
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
@@ -103,5 +101,5 @@ function onClientError(rt: Runtime, err: NodeJS.ErrnoException, socket: Socket, 
   }
   ex.refuse(code, message);
   writeRawRefusal(socket, refusalOf(ex, code, statusOf(code), message));
-  rt.audit.write(ex);
+  finish(rt, ex);
 }

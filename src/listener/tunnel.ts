@@ -3,6 +3,7 @@
 // notifies, and proxies that trusted it leaked sockets.
 import { connect, type Socket } from 'node:net';
 import type { Exchange } from '../exchange.ts';
+import { finish as recordExchange } from '../pipeline.ts';
 import type { Runtime } from '../runtime.ts';
 import { GatewayError, statusOf } from '../errors.ts';
 import { refusalOf, writeRawRefusal } from './respond.ts';
@@ -20,7 +21,7 @@ export function openTunnel(
   const idleMs = rt.config.limits.idleTimeoutMs;
   let opened = false;
   let done = false;
-  const finish = (): void => {
+  const close = (): void => {
     if (done) return;
     done = true;
     // A refusal written with end() must reach the agent before the socket goes.
@@ -31,19 +32,19 @@ export function openTunnel(
       ex.responseBytes = upstream.bytesRead;
       ex.status = 200;
     }
-    rt.audit.write(ex);
+    recordExchange(rt, ex);
   };
   upstream.setTimeout(Math.min(rt.config.limits.upstreamTimeoutMs, 10_000), () => {
     if (opened) return;
     const err = new GatewayError('upstream_timeout', `could not connect to ${ex.host}:${port} in time`);
     ex.refuse(err.code, err.message);
     writeRawRefusal(client, refusalOf(ex, err.code, statusOf(err.code), err.message));
-    finish();
+    close();
   });
   upstream.once('connect', () => {
     opened = true;
-    upstream.setTimeout(idleMs, finish);
-    client.setTimeout(idleMs, finish);
+    upstream.setTimeout(idleMs, close);
+    client.setTimeout(idleMs, close);
     rt.tracker.add(client, ex.agentId ?? '');
     client.write(established);
     if (head.length > 0) upstream.write(head);
@@ -56,9 +57,9 @@ export function openTunnel(
       ex.refuse(err.code, err.message);
       writeRawRefusal(client, refusalOf(ex, err.code, statusOf(err.code), err.message));
     }
-    finish();
+    close();
   });
-  upstream.once('close', finish);
-  client.once('close', finish);
-  client.once('error', finish);
+  upstream.once('close', close);
+  client.once('close', close);
+  client.once('error', close);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE, priceTable, TEST_PRICES } from './fixtures/price-table.ts';
-import { costNano, nanoToUsd, PriceTable, usdToNano } from './prices.ts';
+import { nanoToUsd, usdToNano } from '../limits/money.ts';
+import { costNano, PriceTable } from './prices.ts';
 import { NO_USAGE } from './usage.ts';
 
 describe('PriceTable.lookup', () => {

@@ -8,8 +8,6 @@ export interface PriceList {
 }
 
 /** 1 USD = 1e9 nano-dollars: every amount the store adds up is an integer, so sums are exact. */
-export const NANO_PER_USD = 1_000_000_000;
-
 export class PriceTable {
   readonly #models: ReadonlyMap<string, PriceSpec>;
   readonly #default: PriceSpec | null;
@@ -61,17 +59,6 @@ export function costNano(price: PriceSpec, usage: Usage): number {
     tokensAt(usage.cacheWriteTokens, price.cache_write_per_mtok ?? price.input_per_mtok) +
     tokensAt(usage.outputTokens, price.output_per_mtok);
   return Number((pico + 999n) / 1000n);
-}
-
-/** A configured USD amount (`reserve_usd`, `usd_per_request`) in nano-dollars, rounded up. */
-export function usdToNano(usd: number): number {
-  // Rounding to pico first absorbs binary noise (0.3 × 1e9 = 300000000.00000006) before the
-  // ceiling, which would otherwise turn it into an extra nano-dollar.
-  return Math.ceil(Math.round(usd * 1e12) / 1000);
-}
-
-export function nanoToUsd(nano: number): number {
-  return nano / NANO_PER_USD;
 }
 
 function tokensAt(tokens: number, usdPerMtok: number): bigint {

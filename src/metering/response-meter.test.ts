@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { priceTable } from './fixtures/price-table.ts';
-import { costNano, nanoToUsd } from './prices.ts';
+import { nanoToUsd } from '../limits/money.ts';
+import { costNano } from './prices.ts';
 import type { ProviderKind } from './provider.ts';
 import { createResponseMeter } from './response-meter.ts';
 import { MAX_HELD_BYTES } from './sse-meter.ts';

@@ -1,5 +1,6 @@
 // The development PKI of `portcullis certs` (SPEC §8) and of `npm start`: everything a local
-// gateway and one demo agent need, EC P-256 throughout.
+// gateway and one demo agent need, RSA-2048 throughout, built and signed by node-forge
+// (./forge-issuer.ts).
 //
 // The proxy's server certificate is signed by the interception CA, not by the agent CA: agents
 // must trust the interception CA anyway (it signs every intercepted leaf), so one trust anchor,
@@ -8,9 +9,9 @@
 // for client certificates (`listen.proxy.tls.client_ca`) and nothing else.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { authorityFromPem, createAuthority, issueWithNewKey, type CertificateAuthority } from './authority.ts';
-import type { AltName } from './extensions.ts';
 import { existing, writePemFiles, type PemFile } from './files.ts';
+import { createRootAuthority, forgeAuthorityFromPem, issueWithNewKey, type ForgeAuthority } from './forge-issuer.ts';
+import type { AltName } from './names.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -66,19 +67,19 @@ export async function initDevPki(dir: string, options: PkiOptions = {}): Promise
   const now = (options.now ?? Date.now)();
   const validity = (days: number) => ({ notBefore: new Date(now - HOUR_MS), notAfter: new Date(now + days * DAY_MS) });
   const [mitm, agentCa] = await Promise.all([
-    createAuthority({ name: { organization: ORGANIZATION, commonName: 'Portcullis Dev Interception CA' }, ...validity(3650) }),
-    createAuthority({ name: { organization: ORGANIZATION, commonName: 'Portcullis Dev Agent CA' }, ...validity(3650) }),
+    createRootAuthority({ name: { organization: ORGANIZATION, commonName: 'Portcullis Dev Interception CA' }, ...validity(3650) }),
+    createRootAuthority({ name: { organization: ORGANIZATION, commonName: 'Portcullis Dev Agent CA' }, ...validity(3650) }),
   ]);
   const proxyNames: AltName[] = [{ dns: 'localhost' }, { ip: '127.0.0.1' }, { ip: '::1' }];
   const [proxy, demo] = await Promise.all([
     // 825 days: the longest server certificate lifetime Apple platforms accept, private CAs included.
-    issueWithNewKey(mitm.authority, { name: { commonName: 'localhost' }, altNames: proxyNames, purpose: 'server', ...validity(825) }),
-    issueWithNewKey(agentCa.authority, agentSubject(DEMO_AGENT, DEMO_SPIFFE, validity(365))),
+    issueWithNewKey(mitm, { name: { commonName: 'localhost' }, altNames: proxyNames, purpose: 'server', ...validity(825) }),
+    issueWithNewKey(agentCa, agentSubject(DEMO_AGENT, DEMO_SPIFFE, validity(365))),
   ]);
   const files: DescribedFile[] = [
-    cert(layout.mitmCa.cert, mitm.authority.certPem, 'interception CA certificate (agents trust this)'),
+    cert(layout.mitmCa.cert, mitm.certPem, 'interception CA certificate (agents trust this)'),
     key(layout.mitmCa.key, mitm.keyPem, 'interception CA key'),
-    cert(layout.agentCa.cert, agentCa.authority.certPem, 'agent CA certificate (listen.proxy.tls.client_ca)'),
+    cert(layout.agentCa.cert, agentCa.certPem, 'agent CA certificate (listen.proxy.tls.client_ca)'),
     key(layout.agentCa.key, agentCa.keyPem, 'agent CA key'),
     cert(layout.proxy.cert, proxy.certPem, 'proxy server certificate (localhost, 127.0.0.1, ::1; signed by the interception CA)'),
     key(layout.proxy.key, proxy.keyPem, 'proxy server key'),
@@ -109,7 +110,7 @@ export async function issueAgentCertificate(dir: string, name: string, options: 
   }
   const ca = await loadAgentCa(dir);
   const now = (options.now ?? Date.now)();
-  const notAfter = Math.min(now + (options.days ?? 365) * DAY_MS, ca.certificate.validToDate.getTime());
+  const notAfter = Math.min(now + (options.days ?? 365) * DAY_MS, ca.cert.validity.notAfter.getTime());
   const paths = agentFiles(dir, name);
   const validity = { notBefore: new Date(now - HOUR_MS), notAfter: new Date(notAfter) };
   const issued = await issueWithNewKey(ca, agentSubject(name, options.spiffe, validity));
@@ -147,11 +148,11 @@ export class AgentCaUnreadableError extends Error {
   }
 }
 
-async function loadAgentCa(dir: string): Promise<CertificateAuthority> {
+async function loadAgentCa(dir: string): Promise<ForgeAuthority> {
   const { agentCa } = devPkiLayout(dir);
   try {
     const [cert, key] = await Promise.all([readFile(agentCa.cert, 'utf8'), readFile(agentCa.key, 'utf8')]);
-    return authorityFromPem(cert, key);
+    return forgeAuthorityFromPem(cert, key);
   } catch (error) {
     throw new AgentCaUnreadableError(
       `cannot load the agent CA (${agentCa.cert}, ${agentCa.key}): ${(error as Error).message}; run 'portcullis certs init --dir ${dir}' first`,

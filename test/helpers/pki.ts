@@ -1,16 +1,20 @@
 // A per-run PKI for data-path tests: every certificate minted fresh (STYLE §12, like undici's
 // proxy tests and Smokescreen's testdata/pki), written to a temporary directory so that config
-// YAML can name the files.
-import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+// YAML can name the files. Certificates are node-forge's (RSA-2048, as the dev PKI's); the CRL
+// is signed natively, as src/pki/crl.ts does it. `opensslAuthority` makes the EC (and other)
+// CAs an operator would bring, with the openssl CLI, independent of this repository's encoders.
+import { execFile } from 'node:child_process';
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAuthority, issueWithNewKey, type CertificateAuthority } from '../../src/pki/authority.ts';
+import { promisify } from 'node:util';
+import { authorityFromPem } from '../../src/pki/authority.ts';
 import { createCrl } from '../../src/pki/crl.ts';
-import type { AltName } from '../../src/pki/extensions.ts';
 import { writePemFiles } from '../../src/pki/files.ts';
-import type { KeyType } from '../../src/pki/keys.ts';
+import { createRootAuthority, issueWithNewKey, type ForgeAuthority } from '../../src/pki/forge-issuer.ts';
+import type { AltName, ValidityPeriod } from '../../src/pki/names.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -38,8 +42,6 @@ export interface TestPkiOptions {
   readonly upstreamHosts?: readonly string[];
   /** Agent client certificates; the first one's identity is reused by the problem certificates. */
   readonly agents?: readonly TestAgentSpec[];
-  /** Key type of every CA and certificate; default EC P-256. */
-  readonly keyType?: KeyType;
 }
 
 export const DEFAULT_TEST_AGENTS: readonly TestAgentSpec[] = [
@@ -82,14 +84,13 @@ export interface TestPki {
 export async function makeTestPki(options: TestPkiOptions | string = {}): Promise<TestPki> {
   const opts = typeof options === 'string' ? { dir: options } : options;
   const dir = opts.dir ?? await mkdtemp(join(tmpdir(), 'portcullis-pki-'));
-  const keyType = opts.keyType ?? 'ec';
   const agents = opts.agents ?? DEFAULT_TEST_AGENTS;
   const [first] = agents;
   if (!first) throw new Error('makeTestPki needs at least one agent');
   const now = Date.now();
   const valid = { notBefore: new Date(now - HOUR_MS), notAfter: new Date(now + 30 * DAY_MS) };
 
-  const ca = (commonName: string) => createAuthority({ name: { organization: 'Portcullis tests', commonName }, keyType, ...valid });
+  const ca = (commonName: string) => createRootAuthority({ name: { organization: 'Portcullis tests', commonName }, ...valid });
   const [mitm, agentCa, rogue, upstreamCa] = await Promise.all([
     ca('Test Interception CA'), ca('Test Agent CA'), ca('Untrusted Test CA'), ca('Test Upstream CA'),
   ]);
@@ -102,29 +103,37 @@ export async function makeTestPki(options: TestPkiOptions | string = {}): Promis
     ], true);
     return { ...pair, serial: new X509Certificate(pair.cert).serialNumber };
   };
-  const client = (signer: CertificateAuthority, spec: TestAgentSpec, validity: { notBefore: Date; notAfter: Date }) =>
-    issueWithNewKey(signer, {
+  const client = async (base: string, signer: ForgeAuthority, spec: TestAgentSpec, validity: ValidityPeriod) =>
+    save(base, await issueWithNewKey(signer, {
       name: { commonName: spec.name },
       altNames: spec.spiffe ? [{ uri: spec.spiffe }] : [],
       purpose: 'client',
-      keyType,
       ...validity,
-    });
-  const server = (signer: CertificateAuthority, hosts: readonly string[]) =>
-    issueWithNewKey(signer, { name: { commonName: hosts[0] ?? 'localhost' }, altNames: hosts.map(altName), purpose: 'server', keyType, ...valid });
+    }));
+  const server = async (base: string, signer: ForgeAuthority, hosts: readonly string[]) =>
+    save(base, await issueWithNewKey(signer, { name: { commonName: hosts[0] ?? 'localhost' }, altNames: hosts.map(altName), purpose: 'server', ...valid }));
 
   let extra = 0;
-  const issueAgent: TestPki['issueAgent'] = async (spec) =>
-    save(`agents/${spec.name}-${++extra}`, await client(agentCa.authority, spec, {
-      notBefore: spec.notBefore ?? valid.notBefore,
-      notAfter: spec.notAfter ?? valid.notAfter,
-    }));
-  const issueUpstream: TestPki['issueUpstream'] = async (hosts) => save(`upstream-${++extra}`, await server(upstreamCa.authority, hosts));
+  const issueAgent: TestPki['issueAgent'] = (spec) => client(`agents/${spec.name}-${++extra}`, agentCa, spec, {
+    notBefore: spec.notBefore ?? valid.notBefore,
+    notAfter: spec.notAfter ?? valid.notAfter,
+  });
+  const issueUpstream: TestPki['issueUpstream'] = (hosts) => server(`upstream-${++extra}`, upstreamCa, hosts);
 
-  const agentPairs: Record<string, PemPair> = {};
-  for (const spec of agents) agentPairs[spec.name] = await save(`agents/${spec.name}`, await client(agentCa.authority, spec, valid));
-  const revoked = await save('agents/revoked', await client(agentCa.authority, first, valid));
-  const crlPem = await createCrl(agentCa.authority, {
+  // Key generation runs on the thread pool: issue everything at once.
+  const [agentList, proxy, revoked, expired, notYetValid, untrusted, upstream, interceptionCa, agentCaPair, upstreamCaPair] = await Promise.all([
+    Promise.all(agents.map((spec) => client(`agents/${spec.name}`, agentCa, spec, valid))),
+    server('proxy', mitm, ['localhost', '127.0.0.1', '::1']),
+    client('agents/revoked', agentCa, first, valid),
+    client('agents/expired', agentCa, first, { notBefore: new Date(now - 2 * DAY_MS), notAfter: new Date(now - DAY_MS) }),
+    client('agents/not-yet-valid', agentCa, first, { notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 2 * DAY_MS) }),
+    client('agents/untrusted', rogue, first, valid),
+    server('upstream', upstreamCa, opts.upstreamHosts ?? DEFAULT_UPSTREAM_HOSTS),
+    save('mitm-ca', mitm),
+    save('agent-ca', agentCa),
+    save('upstream-ca', upstreamCa),
+  ]);
+  const crlPem = await createCrl(authorityFromPem(agentCa.certPem, agentCa.keyPem), {
     revoked: [{ serial: revoked.serial, revokedAt: new Date(now - 60_000) }],
     thisUpdate: new Date(now - HOUR_MS),
     nextUpdate: new Date(now + 30 * DAY_MS),
@@ -135,21 +144,17 @@ export async function makeTestPki(options: TestPkiOptions | string = {}): Promis
 
   return {
     dir,
-    interceptionCa: await save('mitm-ca', { certPem: mitm.authority.certPem, keyPem: mitm.keyPem }),
-    agentCa: await save('agent-ca', { certPem: agentCa.authority.certPem, keyPem: agentCa.keyPem }),
-    proxy: await save('proxy', await server(mitm.authority, ['localhost', '127.0.0.1', '::1'])),
-    agents: agentPairs,
-    expired: await save('agents/expired', await client(agentCa.authority, first, {
-      notBefore: new Date(now - 2 * DAY_MS), notAfter: new Date(now - DAY_MS),
-    })),
-    notYetValid: await save('agents/not-yet-valid', await client(agentCa.authority, first, {
-      notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 2 * DAY_MS),
-    })),
-    untrusted: await save('agents/untrusted', await client(rogue.authority, first, valid)),
+    interceptionCa,
+    agentCa: agentCaPair,
+    proxy,
+    agents: Object.fromEntries(agents.map((spec, i) => [spec.name, agentList[i] as PemPair])),
+    expired,
+    notYetValid,
+    untrusted,
     revoked,
     crl: { pem: crlPem, file: crlFile },
-    upstreamCa: await save('upstream-ca', { certPem: upstreamCa.authority.certPem, keyPem: upstreamCa.keyPem }),
-    upstream: await save('upstream', await server(upstreamCa.authority, opts.upstreamHosts ?? DEFAULT_UPSTREAM_HOSTS)),
+    upstreamCa: upstreamCaPair,
+    upstream,
     issueAgent,
     issueUpstream,
     cleanup: async () => {
@@ -160,4 +165,58 @@ export async function makeTestPki(options: TestPkiOptions | string = {}): Promis
 
 function altName(host: string): AltName {
   return isIPv4(host) || isIPv6(host) ? { ip: host } : { dns: host };
+}
+
+export type OpensslKey = 'P-256' | 'P-384' | 'secp256k1' | 'rsa';
+
+export interface OpensslAuthorityOptions {
+  readonly commonName: string;
+  /** Default P-256. */
+  readonly key?: OpensslKey;
+  /** From now; default 30. */
+  readonly days?: number;
+  /** Signs the new CA instead of self-signing it (an intermediate). */
+  readonly parent?: { readonly certPem: string; readonly keyPem: string };
+}
+
+const run = promisify(execFile);
+
+// `-config` replaces the system openssl.cnf, so the extensions are exactly these.
+const OPENSSL_CONFIG = `[req]
+distinguished_name = dn
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+`;
+
+/** A CA certificate and key (PEM) made by the openssl CLI, as an operator would bring one. */
+export async function opensslAuthority(options: OpensslAuthorityOptions): Promise<{ certPem: string; keyPem: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-openssl-'));
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => run('openssl', args);
+  try {
+    await writeFile(file('ca.cnf'), OPENSSL_CONFIG);
+    const key = options.key ?? 'P-256';
+    await openssl('genpkey', ...(key === 'rsa'
+      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+      : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${key}`]), '-out', file('ca.key'));
+    // C is a PrintableString, O and CN UTF8Strings: a subject of mixed string types, as real CAs have.
+    const request = ['-config', file('ca.cnf'), '-key', file('ca.key'), '-subj', `/C=US/O=Portcullis tests/CN=${options.commonName}`];
+    const days = ['-days', String(options.days ?? 30)];
+    if (options.parent) {
+      await Promise.all([writeFile(file('parent.crt'), options.parent.certPem), writeFile(file('parent.key'), options.parent.keyPem)]);
+      await openssl('req', '-new', ...request, '-out', file('ca.csr'));
+      await openssl('x509', '-req', '-in', file('ca.csr'), '-CA', file('parent.crt'), '-CAkey', file('parent.key'),
+        '-set_serial', `0x${randomBytes(16).toString('hex')}`, ...days, '-extfile', file('ca.cnf'), '-extensions', 'ca', '-out', file('ca.crt'));
+    } else {
+      await openssl('req', '-x509', '-new', ...request, '-extensions', 'ca', ...days, '-out', file('ca.crt'));
+    }
+    const [certPem, keyPem] = await Promise.all([readFile(file('ca.crt'), 'utf8'), readFile(file('ca.key'), 'utf8')]);
+    return { certPem, keyPem };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

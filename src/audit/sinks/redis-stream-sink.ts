@@ -1,0 +1,87 @@
+// The redis-stream sink: each sealed line becomes one stream entry `XADD <stream> MAXLEN ~ <n> *
+// line <json>` (field name LINE_FIELD), a batch sent as one MULTI/EXEC round trip so it lands
+// whole or is retried whole. Nothing is buffered inside ioredis (enableOfflineQueue: false): while
+// Redis is away our bounded queue holds the lines, and ioredis reconnects by itself.
+import { Redis } from 'ioredis';
+import type { SinkTransport } from './queued-sink.ts';
+
+/** The stream entry field that holds the JSON line: `XRANGE portcullis:audit - +` → [id, ['line', '{…}']]. */
+export const LINE_FIELD = 'line';
+/** Approximate stream length kept when the sink names no maxlen (the SPEC's example value). */
+export const DEFAULT_MAXLEN = 1_000_000;
+
+export interface RedisStreamOptions {
+  readonly url: string;
+  readonly stream: string;
+  readonly maxlen?: number | undefined;
+  /** Connect and command timeout. */
+  readonly timeoutMs: number;
+}
+
+export class RedisStreamTransport implements SinkTransport {
+  readonly #redis: Redis;
+  readonly #stream: string;
+  readonly #maxlen: string;
+  readonly #timeoutMs: number;
+  #lastError = '';
+
+  constructor(options: RedisStreamOptions) {
+    this.#stream = options.stream;
+    this.#maxlen = String(options.maxlen ?? DEFAULT_MAXLEN);
+    this.#timeoutMs = options.timeoutMs;
+    this.#redis = new Redis(options.url, {
+      enableOfflineQueue: false,
+      // A batch cut off by a disconnect fails, and the queue retries it; ioredis must not resend
+      // it on its own as well.
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: options.timeoutMs,
+      commandTimeout: options.timeoutMs,
+      retryStrategy: (times) => Math.min(times * 100, 1_000),
+    });
+    // Failures surface as failed deliveries (logged by the queue); this keeps their cause and
+    // stops ioredis from printing "Unhandled error event" to the console.
+    this.#redis.on('error', (err: Error) => { this.#lastError = err.message; });
+  }
+
+  get connected(): boolean {
+    return this.#redis.status === 'ready';
+  }
+
+  async deliver(lines: readonly string[], signal: AbortSignal): Promise<void> {
+    if (!await this.#ready(signal, this.#timeoutMs)) {
+      throw new Error(`redis not connected (${this.#redis.status}${this.#lastError ? `: ${this.#lastError}` : ''})`);
+    }
+    const tx = this.#redis.multi();
+    for (const line of lines) tx.xadd(this.#stream, 'MAXLEN', '~', this.#maxlen, '*', LINE_FIELD, line);
+    const results = await tx.exec();
+    if (results === null) throw new Error('redis transaction discarded');
+    for (const [err] of results) if (err) throw err;
+  }
+
+  async untilConnected(signal: AbortSignal): Promise<void> {
+    await this.#ready(signal, Infinity);
+  }
+
+  async close(): Promise<void> {
+    // The queue has drained (or given up) by now: nothing worth a graceful QUIT is pending.
+    this.#redis.disconnect();
+  }
+
+  /** True once Redis is ready; false when the wait times out or the sink closes first. */
+  #ready(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        this.#redis.off('ready', finish);
+        signal.removeEventListener('abort', finish);
+        if (timer !== null) clearTimeout(timer);
+        resolve(this.connected);
+      };
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(finish, timeoutMs) : null;
+      this.#redis.on('ready', finish);
+      signal.addEventListener('abort', finish, { once: true });
+    });
+  }
+}

@@ -1,0 +1,79 @@
+-- One acquire (see src/limits/redis-store.ts; runs after release.lua): check every rate limit
+-- and every budget window of a request, then commit all of them or none. Atomic because Redis
+-- runs a script alone.
+--
+-- KEYS: R rate logs, then one (window hash, expiry zset) pair per budget.
+-- ARGV: now, id, estimate, reservation expiry, R,
+--       R x (limit, period ms), B x (limit, key ttl ms).
+-- Amounts are integer nano-dollars passed as decimal strings and handed to HINCRBY as such:
+-- Lua numbers (doubles) are exact below 2^53, which is enough to compare amounts, but an amount
+-- is never formatted back into a command argument.
+-- Returns {0} admitted, {1, rate index, ms to wait} or {2, budget index, spent, reserved}.
+local now = tonumber(ARGV[1])
+local id = ARGV[2]
+local estimate = ARGV[3]
+local estimateNum = tonumber(estimate)
+local resExpiry = ARGV[4]
+local r = tonumber(ARGV[5])
+local b = (#KEYS - r) / 2
+local budgetArgs = 5 + 2 * r
+
+-- Rates: an exact sliding window. The log holds the admission times of the last period
+-- (unique members, time as score); a request is admitted while fewer than `limit` remain in
+-- (now - period, now], so no window of that length can ever hold more than `limit`.
+-- When several rates refuse, the answer names the one that frees up last: only then can the
+-- request succeed, so that is the honest retry-after.
+local refusedRate = 0
+local longestWait = 0
+for i = 1, r do
+  local key = KEYS[i]
+  local limit = tonumber(ARGV[4 + 2 * i])
+  local period = tonumber(ARGV[5 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    -- The entry whose departure brings the count below the limit.
+    local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    local wait = tonumber(blocking[2]) + period - now
+    if refusedRate == 0 or wait > longestWait then
+      refusedRate = i
+      longestWait = wait
+    end
+  end
+end
+if refusedRate > 0 then return {1, refusedRate, longestWait} end
+
+-- Budgets: release reservations whose replica never settled them, then check
+-- spent + reserved + estimate <= limit (with no estimate: spent + reserved < limit).
+for j = 1, b do
+  local hash = KEYS[r + 2 * j - 1]
+  local expiry = KEYS[r + 2 * j]
+  releaseExpired(hash, expiry, now)
+  local values = redis.call('HMGET', hash, 's', 'r')
+  local s = tonumber(values[1]) or 0
+  local res = tonumber(values[2]) or 0
+  local limit = tonumber(ARGV[budgetArgs + 2 * j - 1])
+  local over
+  if estimateNum > 0 then over = s + res + estimateNum > limit else over = s + res >= limit end
+  if over then return {2, j, s, res} end
+end
+
+-- Every check passed: commit. Key TTLs only collect garbage; correctness comes from the
+-- scores and the window start in the budget key names.
+for i = 1, r do
+  redis.call('ZADD', KEYS[i], ARGV[1], id)
+  redis.call('PEXPIRE', KEYS[i], ARGV[5 + 2 * i])
+end
+if estimateNum > 0 then
+  for j = 1, b do
+    local hash = KEYS[r + 2 * j - 1]
+    local expiry = KEYS[r + 2 * j]
+    local ttl = ARGV[budgetArgs + 2 * j]
+    redis.call('HINCRBY', hash, 'r', estimate)
+    redis.call('HSET', hash, id, estimate)
+    redis.call('ZADD', expiry, resExpiry, id)
+    redis.call('PEXPIRE', hash, ttl)
+    redis.call('PEXPIRE', expiry, ttl)
+  end
+end
+return {0}

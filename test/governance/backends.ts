@@ -1,0 +1,86 @@
+// The two governance backends as "two replicas": Redis gives two RedisGovernance instances on
+// one redis-server (each with its own connections, as two pods would have); memory has one
+// replica, so both names point at the same instance and the suite checks the same semantics.
+import pino, { type Logger } from 'pino';
+import { MemoryGovernance } from '../../src/governance/memory-governance.ts';
+import { RedisGovernance } from '../../src/governance/redis-governance.ts';
+import type { ApprovalRequest, Governance } from '../../src/governance/types.ts';
+import { redisAvailable, type TestRedis } from '../helpers/redis.ts';
+
+export const silent: Logger = pino({ level: 'silent' });
+
+export interface Replicas {
+  readonly a: Governance;
+  readonly b: Governance;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly available: boolean;
+  replicas(redis: TestRedis | null): Promise<Replicas>;
+}
+
+let prefixes = 0;
+
+export const BACKENDS: readonly Backend[] = [
+  {
+    name: 'memory',
+    available: true,
+    async replicas() {
+      const g = new MemoryGovernance({ log: silent });
+      return { a: g, b: g, close: () => g.close() };
+    },
+  },
+  {
+    name: 'redis',
+    available: redisAvailable,
+    async replicas(redis) {
+      if (redis === null) throw new Error('the redis backend needs a redis-server');
+      // A prefix per test keeps tests apart without flushing under a live poll.
+      const prefix = `t${process.pid}-${++prefixes}`;
+      const a = await RedisGovernance.connect(redis.url, { log: silent, prefix });
+      const b = await RedisGovernance.connect(redis.url, { log: silent, prefix });
+      return {
+        a,
+        b,
+        async close() {
+          await Promise.all([a.close(), b.close()]);
+        },
+      };
+    },
+  },
+];
+
+export function approvalRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
+  return {
+    agent: 'finance-auditor',
+    rule: 'github-read/open-pr',
+    method: 'POST',
+    url: 'https://api.github.com/repos/acme/infra/pulls?token=s3cret&draft=1',
+    bodyBytes: 17,
+    bodySha256: 'sha256:5e3c8c1f4f1ab0c4b1e4a4cbd4b6a1f0f4b8e7a7b1c2d3e4f5a6b7c8d9e0f1a2',
+    timeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+/** Polls `read` until it returns true; resolves with the elapsed ms, or rejects after `limitMs`. */
+export async function within(limitMs: number, read: () => boolean | Promise<boolean>): Promise<number> {
+  const start = performance.now();
+  while (!(await read())) {
+    if (performance.now() - start > limitMs) throw new Error(`condition not met within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return performance.now() - start;
+}
+
+/** The id of the pending approval that `g` lists for this body hash, once it appears. */
+export async function pendingId(g: Governance, bodySha256 = approvalRequest().bodySha256): Promise<string> {
+  let id: string | undefined;
+  await within(1_000, async () => {
+    id = (await g.approvals('pending')).find((approval) => approval.bodySha256 === bodySha256)?.id;
+    return id !== undefined;
+  });
+  return id as string;
+}

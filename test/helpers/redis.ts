@@ -1,0 +1,119 @@
+// A private redis-server per test file: a free loopback port, no persistence, killed (SIGKILL,
+// like a crashed store) and restarted on the same port on demand.
+//
+// Without redis-server installed, Redis suites are skipped with a loud warning on a developer
+// machine, but under CI=true that is a failure: CI must never silently skip the store tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net, { type AddressInfo } from 'node:net';
+
+const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
+const START_TIMEOUT_MS = 5_000;
+
+function installed(): boolean {
+  return spawnSync(BINARY, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** True when redis-server can run here; warns (or, under CI, throws) when it cannot. */
+export const redisAvailable: boolean = (() => {
+  if (installed()) return true;
+  const message = `${BINARY} is not installed: the Redis counter-store tests cannot run`;
+  if (process.env['CI'] === 'true') throw new Error(`${message} (CI=true requires them)`);
+  console.warn(`\n!!!!!!!!\n!!! ${message}; SKIPPING them. Install redis-server to run them.\n!!!!!!!!\n`);
+  return false;
+})();
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** One RESP PING on a fresh connection; true on +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString('latin1').startsWith('+PONG')));
+  });
+}
+
+export interface TestRedis {
+  readonly port: number;
+  /** The current process (changes on restart); for SIGSTOP/SIGCONT. */
+  readonly pid: number;
+  readonly url: string;
+  /** SIGKILL, and wait until the process is gone. */
+  kill(): Promise<void>;
+  /** Start again on the same port (empty: no persistence). */
+  restart(): Promise<void>;
+  /** FLUSHALL through a fresh connection. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+
+  const start = async (): Promise<void> => {
+    const proc = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    child = proc;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (!(await ping(port))) {
+      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode} on port ${port}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    child = null;
+    if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
+  // A test run that dies early must not leave a redis-server behind.
+  process.once('exit', () => child?.kill('SIGKILL'));
+  await start();
+  return {
+    port,
+    get pid() {
+      const pid = child?.pid;
+      if (pid === undefined) throw new Error('redis-server is not running');
+      return pid;
+    },
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: async () => {
+      await kill();
+      await start();
+    },
+    flush: () =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write('FLUSHALL\r\n'));
+        socket.once('error', reject);
+        socket.once('data', (data) => {
+          socket.destroy();
+          if (data.toString('latin1').startsWith('+OK')) resolve();
+          else reject(new Error(`FLUSHALL answered ${data.toString('latin1').trim()}`));
+        });
+      }),
+    stop: kill,
+  };
+}

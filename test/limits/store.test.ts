@@ -1,0 +1,237 @@
+// One suite, run against both counter stores (like envoy ratelimit's shared cache tests): the
+// memory store and the Redis store must agree on every rate, budget and window decision.
+// The clock is injected; nothing sleeps.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/limits/memory-store.ts';
+import { usdToNano } from '../../src/limits/money.ts';
+import { RedisStore } from '../../src/limits/redis-store.ts';
+import type { CounterStore } from '../../src/limits/types.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { budget, rate, refusedBudget, refusedRate, request, reservationOf, TTL_MS } from './fixtures.ts';
+
+const T0 = Date.parse('2026-06-10T12:00:00Z');
+const SECOND = 1_000;
+
+interface SuiteOptions {
+  /** How many acquire+settle pairs the integer-accounting test runs: 1,000,000 where a pair costs microseconds. */
+  readonly microSettles: number;
+}
+
+function counterStoreSuite(open: () => CounterStore, options: SuiteOptions): void {
+  let store: CounterStore;
+  beforeEach(() => {
+    store = open();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  describe('rate limits', () => {
+    const perMinute = rate('agent', '5/min');
+
+    it('admits exactly 5 of 20 in a minute and says when the oldest leaves the window', async () => {
+      const outcomes = [];
+      for (let i = 0; i < 20; i++) outcomes.push(await store.acquire(request(T0 + i * SECOND, { rates: [perMinute] })));
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(5);
+      expect(outcomes.slice(0, 5).every((o) => o.ok)).toBe(true);
+      // The 6th, at T0+5s: the first admission (T0) leaves at T0+60s.
+      expect(refusedRate(outcomes[5]!)).toEqual({ id: 'agent', retryAfterSec: 55 });
+      expect(refusedRate(outcomes[19]!).retryAfterSec).toBe(41);
+    });
+
+    it('admits again exactly when the oldest admission leaves, and never 6 in any minute', async () => {
+      for (let i = 0; i < 5; i++) expect((await store.acquire(request(T0 + i * SECOND, { rates: [perMinute] }))).ok).toBe(true);
+      expect(refusedRate(await store.acquire(request(T0 + 60 * SECOND - 1, { rates: [perMinute] }))).retryAfterSec).toBe(1);
+      expect((await store.acquire(request(T0 + 60 * SECOND, { rates: [perMinute] }))).ok).toBe(true);
+      // (T0+1s, T0+61s] already holds 5 again: T0+1s … T0+4s and T0+60s.
+      expect(refusedRate(await store.acquire(request(T0 + 60 * SECOND, { rates: [perMinute] }))).retryAfterSec).toBe(1);
+      expect((await store.acquire(request(T0 + 61 * SECOND, { rates: [perMinute] }))).ok).toBe(true);
+    });
+
+    it('checks agent-wide and per-rule rates together, all or nothing', async () => {
+      const agentWide = rate('agent', '3/min');
+      const rule = rate('llm/openai', '2/min');
+      const other = rate('github-read/read', '100/min');
+      expect((await store.acquire(request(T0, { rates: [agentWide, rule] }))).ok).toBe(true);
+      expect((await store.acquire(request(T0 + 1, { rates: [agentWide, rule] }))).ok).toBe(true);
+      // The rule refuses the 3rd; the agent-wide rate must not have counted it.
+      expect(refusedRate(await store.acquire(request(T0 + 2, { rates: [agentWide, rule] }))).id).toBe('llm/openai');
+      expect((await store.acquire(request(T0 + 3, { rates: [agentWide, other] }))).ok).toBe(true);
+      // Now the agent-wide rate is full, and it refuses without consuming the other rule.
+      expect(refusedRate(await store.acquire(request(T0 + 4, { rates: [agentWide, other] }))).id).toBe('agent');
+      expect((await store.acquire(request(T0 + 5, { agentId: 'agent-2', rates: [agentWide, rule] }))).ok).toBe(true);
+    });
+
+    it('names the rate that frees up last when several refuse', async () => {
+      const perSecond = rate('llm/openai', '1/s');
+      const perMinute = rate('agent', '1/min');
+      expect((await store.acquire(request(T0, { rates: [perSecond, perMinute] }))).ok).toBe(true);
+      expect(refusedRate(await store.acquire(request(T0 + 500, { rates: [perSecond, perMinute] })))).toEqual({ id: 'agent', retryAfterSec: 60 });
+    });
+
+    it('counts a request refused by a budget against no rate', async () => {
+      const once = rate('agent', '1/min');
+      const tiny = budget('tiny', 0.01);
+      refusedBudget(await store.acquire(request(T0, { rates: [once], budgets: [tiny], estimateUsd: 0.02 })));
+      expect((await store.acquire(request(T0 + 1, { rates: [once], budgets: [tiny], estimateUsd: 0.01 }))).ok).toBe(true);
+    });
+  });
+
+  describe('budgets', () => {
+    const daily = budget('daily', 10);
+
+    it('reserves an estimate and settle replaces it by the actual cost', async () => {
+      const admitted = await store.acquire(request(T0, { budgets: [daily], estimateUsd: 1 }));
+      const reservation = reservationOf(admitted);
+      expect(reservation.estimateNano).toBe(usdToNano(1));
+      expect(await store.budgetStates('agent-1', null, [daily], T0 + 1)).toEqual([
+        { id: 'daily', owner: 'agent-1', spentUsd: 0, reservedUsd: 1, limitUsd: 10, resetsAt: '2026-06-11T00:00:00.000Z' },
+      ]);
+      const after = await store.settle(reservation, usdToNano(0.4), T0 + 2);
+      expect(after).toEqual([{ id: 'daily', owner: 'agent-1', spentUsd: 0.4, reservedUsd: 0, limitUsd: 10, resetsAt: '2026-06-11T00:00:00.000Z' }]);
+      expect(await store.budgetStates('agent-1', null, [daily], T0 + 3)).toEqual(after);
+    });
+
+    it('refuses when spent + reserved + estimate would cross the limit, and allows reaching it exactly', async () => {
+      await store.settle(reservationOf(await store.acquire(request(T0, { budgets: [daily], estimateUsd: 6 }))), usdToNano(6), T0);
+      reservationOf(await store.acquire(request(T0 + 1, { budgets: [daily], estimateUsd: 3 })));
+      expect(refusedBudget(await store.acquire(request(T0 + 2, { budgets: [daily], estimateUsd: 1.000000001 })))).toEqual({
+        id: 'daily',
+        owner: 'agent-1',
+        spentUsd: 6,
+        reservedUsd: 3,
+        limitUsd: 10,
+        resetsAt: '2026-06-11T00:00:00.000Z',
+      });
+      reservationOf(await store.acquire(request(T0 + 3, { budgets: [daily], estimateUsd: 1 })));
+      // At the limit: even a request with no estimate is refused.
+      refusedBudget(await store.acquire(request(T0 + 4, { budgets: [daily], estimateUsd: 0 })));
+    });
+
+    it('checks every budget and reserves against all of them or none', async () => {
+      const roomy = budget('roomy', 100);
+      const tight = budget('tight', 1, { per: 'hour' });
+      expect(refusedBudget(await store.acquire(request(T0, { budgets: [roomy, tight], estimateUsd: 2 }))).id).toBe('tight');
+      const [roomyState] = await store.budgetStates('agent-1', null, [roomy], T0);
+      expect(roomyState?.reservedUsd).toBe(0);
+      const reservation = reservationOf(await store.acquire(request(T0, { budgets: [roomy, tight], estimateUsd: 1 })));
+      const settled = await store.settle(reservation, usdToNano(0.25), T0 + 1);
+      expect(settled.map((s) => [s.id, s.spentUsd, s.reservedUsd])).toEqual([
+        ['roomy', 0.25, 0],
+        ['tight', 0.25, 0],
+      ]);
+    });
+
+    it('shares a team budget between the agents of the team and keeps default budgets per agent', async () => {
+      const team = budget('monthly', 1, { owner: 'team:finance', per: 'month' });
+      const perAgent = budget('default-daily', 0.5, { owner: '*' });
+      const a = { agentId: 'auditor', team: 'finance', budgets: [perAgent, team] };
+      const b = { agentId: 'analyst', team: 'finance', budgets: [perAgent, team] };
+      reservationOf(await store.acquire(request(T0, { ...a, estimateUsd: 0.5 })));
+      // The analyst's own default budget is untouched, the team's holds 0.5 already.
+      expect(refusedBudget(await store.acquire(request(T0 + 1, { ...b, estimateUsd: 0.6 }))).id).toBe('default-daily');
+      reservationOf(await store.acquire(request(T0 + 2, { ...b, estimateUsd: 0.5 })));
+      const refused = refusedBudget(await store.acquire(request(T0 + 3, { ...b, budgets: [team], estimateUsd: 0.01 })));
+      expect(refused).toMatchObject({ id: 'monthly', owner: 'team:finance', reservedUsd: 1, resetsAt: '2026-07-01T00:00:00.000Z' });
+    });
+
+    it('releases a reservation nobody settled once it expires', async () => {
+      reservationOf(await store.acquire(request(T0, { budgets: [daily], estimateUsd: 8 })));
+      refusedBudget(await store.acquire(request(T0 + TTL_MS - 1, { budgets: [daily], estimateUsd: 5 })));
+      reservationOf(await store.acquire(request(T0 + TTL_MS, { budgets: [daily], estimateUsd: 5 })));
+      const [state] = await store.budgetStates('agent-1', null, [daily], T0 + TTL_MS);
+      expect(state).toMatchObject({ spentUsd: 0, reservedUsd: 5 });
+    });
+
+    it('still charges the actual cost when the reservation expired before settle', async () => {
+      const late = reservationOf(await store.acquire(request(T0, { budgets: [daily], estimateUsd: 2 })));
+      await store.budgetStates('agent-1', null, [daily], T0 + TTL_MS + 1);
+      const [state] = await store.settle(late, usdToNano(3), T0 + TTL_MS + 2);
+      expect(state).toMatchObject({ spentUsd: 3, reservedUsd: 0 });
+    });
+
+    it('rejects amounts that are not whole nano-dollars', async () => {
+      await expect(store.acquire({ ...request(T0, { budgets: [daily] }), estimateNano: 0.5 })).rejects.toThrow(RangeError);
+      const reservation = reservationOf(await store.acquire(request(T0, { budgets: [daily], estimateUsd: 1 })));
+      await expect(store.settle(reservation, -1, T0)).rejects.toThrow(RangeError);
+    });
+
+    it('returns no reservation without budgets, and settles a zero estimate by the actual cost', async () => {
+      expect(await store.acquire(request(T0, { rates: [rate('agent', '10/s')] }))).toEqual({ ok: true, reservation: null });
+      const zero = reservationOf(await store.acquire(request(T0, { budgets: [daily] })));
+      expect((await store.budgetStates('agent-1', null, [daily], T0))[0]?.reservedUsd).toBe(0);
+      expect((await store.settle(zero, usdToNano(0.125), T0 + 1))[0]?.spentUsd).toBe(0.125);
+    });
+  });
+
+  describe('calendar windows', () => {
+    it('resets a New York day budget at local midnight', async () => {
+      const ny = budget('ny-daily', 5, { tz: 'America/New_York' });
+      const lastMinute = Date.parse('2026-06-11T03:59:00Z'); // 23:59 EDT on 10 June
+      await store.settle(reservationOf(await store.acquire(request(lastMinute, { budgets: [ny], estimateUsd: 5 }))), usdToNano(5), lastMinute);
+      const refused = refusedBudget(await store.acquire(request(lastMinute + 59_999, { budgets: [ny], estimateUsd: 0.01 })));
+      expect(refused).toMatchObject({ spentUsd: 5, resetsAt: '2026-06-11T04:00:00.000Z' });
+      const fresh = reservationOf(await store.acquire(request(Date.parse('2026-06-11T04:00:00Z'), { budgets: [ny], estimateUsd: 5 })));
+      const [state] = await store.settle(fresh, usdToNano(1), Date.parse('2026-06-11T04:00:01Z'));
+      expect(state).toMatchObject({ spentUsd: 1, resetsAt: '2026-06-12T04:00:00.000Z' });
+    });
+
+    it('resets a Berlin month budget at local midnight on the 1st', async () => {
+      const berlin = budget('monthly', 20, { per: 'month', tz: 'Europe/Berlin' });
+      const feb = Date.parse('2026-02-28T22:59:59Z'); // 23:59:59 CET on 28 February
+      await store.settle(reservationOf(await store.acquire(request(feb, { budgets: [berlin], estimateUsd: 20 }))), usdToNano(20), feb);
+      refusedBudget(await store.acquire(request(feb + 999, { budgets: [berlin], estimateUsd: 1 })));
+      const march = Date.parse('2026-02-28T23:00:00Z');
+      reservationOf(await store.acquire(request(march, { budgets: [berlin], estimateUsd: 20 })));
+      const [state] = await store.budgetStates('agent-1', null, [berlin], march);
+      // March ends at midnight CEST (UTC+2): Berlin moved its clocks on the 29th.
+      expect(state).toMatchObject({ spentUsd: 0, reservedUsd: 20, resetsAt: '2026-03-31T22:00:00.000Z' });
+    });
+
+    it('starts weekly budgets on Monday', async () => {
+      const weekly = budget('weekly', 1, { per: 'week' });
+      const sunday = Date.parse('2026-06-14T23:59:59Z');
+      const refused = refusedBudget(await store.acquire(request(sunday, { budgets: [weekly], estimateUsd: 2 })));
+      expect(refused.resetsAt).toBe('2026-06-15T00:00:00.000Z');
+    });
+  });
+
+  const n = options.microSettles;
+  it(`adds ${n.toLocaleString('en-US')} settles of $${1 / n} to exactly $1 (integer nano-dollars)`, async () => {
+    const floatSum = Array.from({ length: n }, () => 1 / n).reduce((sum, x) => sum + x, 0);
+    expect(floatSum).not.toBe(1);
+    const micro = budget('micro', 1);
+    const BATCH = 1_000;
+    for (let done = 0; done < n; done += BATCH) {
+      await Promise.all(
+        Array.from({ length: BATCH }, async (_, i) => {
+          const now = T0 + done + i;
+          const reservation = reservationOf(await store.acquire(request(now, { budgets: [micro], estimateUsd: 1 / n })));
+          await store.settle(reservation, usdToNano(1 / n), now);
+        }),
+      );
+    }
+    const [state] = await store.budgetStates('agent-1', null, [micro], T0 + n);
+    expect(state).toMatchObject({ spentUsd: 1, reservedUsd: 0 });
+    refusedBudget(await store.acquire(request(T0 + n + 1, { budgets: [micro], estimateUsd: 1 / n })));
+  }, 60_000);
+}
+
+describe('MemoryStore', () => {
+  counterStoreSuite(() => new MemoryStore(), { microSettles: 1_000_000 });
+});
+
+describe.skipIf(!redisAvailable)('RedisStore', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  beforeEach(async () => {
+    await redis.flush();
+  });
+  // Two script runs per pair (~20k pairs/s on loopback): a million would take the best part of a minute.
+  counterStoreSuite(() => new RedisStore(redis.url), { microSettles: 20_000 });
+});
