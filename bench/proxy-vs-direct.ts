@@ -84,7 +84,9 @@ agents:
     policies: [bench]
 `,
 }, join(pki.dir, 'bench-audit.jsonl')).replace('    api.openai.test: 127.0.0.1', '    api.bench.test: 127.0.0.1\n    api.openai.test: 127.0.0.1'));
-const gateway = spawn(process.execPath, [join(root, 'bin/portcullis.js'), 'start', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+// PORTCULLIS_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the gateway process.
+const nodeArgs = (process.env['PORTCULLIS_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const gateway = spawn(process.execPath, [...nodeArgs, join(root, 'bin/portcullis.js'), 'start', '-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
 const gwPort = Number((await firstLine(gateway, 'stderr', /"port":([0-9]+)/))[1]);
 
 const pair = pki.agents['finance-auditor']!;

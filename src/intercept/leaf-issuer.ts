@@ -10,11 +10,9 @@
 // signature that every intercepted connection makes with it cheap.
 import { generateKeyPairSync } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { id_kp_serverAuth, type Extension, type SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import { KeyUsageFlags, id_kp_serverAuth, type Extension, type SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { publicKeyInfo, randomSerial, signCertificate, subjectName } from '../pki/certificate.ts';
-import {
-  KeyUsageFlags, authorityKeyIdentifier, endEntityConstraints, extendedKeyUsage, keyUsage, subjectAltName,
-} from '../pki/extensions.ts';
+import { authorityKeyIdentifier, endEntityConstraints, extendedKeyUsage, keyUsage, subjectAltName } from '../pki/extensions.ts';
 import { privateKeyPem } from '../pki/keys.ts';
 import { toPem } from '../pki/pem.ts';
 import type { InterceptionCa } from './ca.ts';

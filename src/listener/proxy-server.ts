@@ -45,6 +45,9 @@ export function createProxyServers(runtime: () => Runtime): ProxyServers {
       ...httpOptions,
       ...proxyTlsOptions(tls),
       requestCert: true,
+      // The listener, not upstream verification: a client certificate is optional at the TLS
+      // layer so a missing or bad one is answered in HTTP (407/403) with a reason (SPEC §3);
+      // identity/ refuses every request whose certificate did not verify.
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
     });

@@ -2,7 +2,7 @@
 // lists. `listen.proxy.tls.crl` takes its PEM; Node hands it to OpenSSL, which then fails a
 // listed client certificate with CERT_REVOKED. node-forge cannot write CRLs: the structure is
 // @peculiar/asn1-x509's and the signature Node's.
-import { AsnConvert } from '@peculiar/asn1-schema';
+import { AsnConvert, AsnIntegerBigIntConverter } from '@peculiar/asn1-schema';
 import { CertificateList, RevokedCertificate, TBSCertList, Time, Version } from '@peculiar/asn1-x509';
 import type { CertificateAuthority } from './authority.ts';
 import { authorityKeyIdentifier, crlNumber } from './extensions.ts';
@@ -43,12 +43,7 @@ export async function createCrl(ca: CertificateAuthority, options: CrlOptions): 
   return toPem('X509 CRL', new Uint8Array(AsnConvert.serialize(list)));
 }
 
-/**
- * The INTEGER content octets of a serial given as the hex of its (positive) value: X.690 §8.3
- * two's complement, so a value whose top bit is set needs a leading zero octet.
- */
+/** The INTEGER content octets (X.690 §8.3, two's complement) of a serial given as the hex of its positive value. */
 function serialNumber(hex: string): ArrayBuffer {
-  const even = hex.length % 2 ? `0${hex}` : hex;
-  const bytes = Buffer.from(/^[89a-f]/i.test(even) ? `00${even}` : even, 'hex');
-  return new Uint8Array(bytes).buffer;
+  return new Uint8Array(AsnIntegerBigIntConverter.toASN(BigInt(`0x${hex}`)).valueBlock.valueHexView).buffer;
 }

@@ -3,7 +3,7 @@
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AuthorityKeyIdentifier, BasicConstraints, CRLNumber, ExtendedKeyUsage, Extension, GeneralName, KeyIdentifier, KeyUsage,
-  KeyUsageFlags, SubjectAlternativeName, id_ce_authorityKeyIdentifier, id_ce_basicConstraints, id_ce_cRLNumber,
+  SubjectAlternativeName, id_ce_authorityKeyIdentifier, id_ce_basicConstraints, id_ce_cRLNumber,
   id_ce_extKeyUsage, id_ce_keyUsage, id_ce_subjectAltName,
 } from '@peculiar/asn1-x509';
 import type { AltName } from './names.ts';
@@ -17,9 +17,7 @@ export function endEntityConstraints(): Extension {
   return extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: false }));
 }
 
-export { KeyUsageFlags };
-
-/** `usages`: KeyUsageFlags or'ed together. */
+/** `usages`: asn1-x509's KeyUsageFlags or'ed together. */
 export function keyUsage(usages: number): Extension {
   return extension(id_ce_keyUsage, true, new KeyUsage(usages));
 }

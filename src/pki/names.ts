@@ -15,7 +15,7 @@ export interface ValidityPeriod {
   readonly notAfter: Date;
 }
 
-export const OID = {
+const OID = {
   commonName: '2.5.4.3',
   organization: '2.5.4.10',
 } as const;

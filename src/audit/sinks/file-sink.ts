@@ -35,7 +35,7 @@ export class FileTransport implements SinkTransport {
   deliver(lines: readonly string[], signal: AbortSignal): Promise<void> {
     return this.#exclusive(async () => {
       if (this.#closed) throw new Error('file sink is closed');
-      this.#fd ??= await openAsync(this.#path, 'a', MODE);
+      this.#fd ??= await this.#open();
       await writeAll(this.#fd, encodeLines(lines), signal);
     });
   }
@@ -46,8 +46,7 @@ export class FileTransport implements SinkTransport {
       const old = this.#fd;
       this.#fd = null;
       if (old !== null) await closeAsync(old);
-      await mkdir(dirname(this.#path), { recursive: true });
-      this.#fd = await openAsync(this.#path, 'a', MODE);
+      this.#fd = await this.#open();
     });
   }
 
@@ -58,6 +57,11 @@ export class FileTransport implements SinkTransport {
       this.#fd = null;
       if (fd !== null) await closeAsync(fd);
     });
+  }
+
+  async #open(): Promise<number> {
+    await mkdir(dirname(this.#path), { recursive: true });
+    return openAsync(this.#path, 'a', MODE);
   }
 
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
