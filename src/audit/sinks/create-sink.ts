@@ -26,10 +26,10 @@ export function sinkLabel(spec: SinkSpec): string {
 
 export function createSink(spec: SinkSpec, options: SinkOptions, name = sinkLabel(spec)): AuditSink {
   const tuning: SinkTuning = { ...DEFAULT_TUNING[spec.type], ...options.tuning?.[spec.type] };
-  return new QueuedSink(name, transportFor(spec, tuning, options), tuning, options);
+  return new QueuedSink(name, transportFor(spec, name, tuning, options), tuning, options);
 }
 
-function transportFor(spec: SinkSpec, tuning: SinkTuning, options: SinkOptions): SinkTransport {
+function transportFor(spec: SinkSpec, name: string, tuning: SinkTuning, options: SinkOptions): SinkTransport {
   switch (spec.type) {
     case 'stdout':
       return new StdoutTransport();
@@ -40,7 +40,9 @@ function transportFor(spec: SinkSpec, tuning: SinkTuning, options: SinkOptions):
       if (url === undefined || url === null) {
         throw new Error(`audit sink redis-stream '${spec.stream}' needs a url, or store.url to fall back on`);
       }
-      return new RedisStreamTransport({ url, stream: spec.stream, maxlen: spec.maxlen, timeoutMs: tuning.timeoutMs });
+      return new RedisStreamTransport({
+        url, stream: spec.stream, maxlen: spec.maxlen, timeoutMs: tuning.timeoutMs, log: options.log, name,
+      });
     }
     case 'http':
       return new HttpTransport({ url: spec.url, headers: spec.headers, timeoutMs: tuning.timeoutMs });

@@ -74,7 +74,9 @@ describe('file sink', () => {
     await audit.close();
   });
 
-  it('refuses to start with a path that cannot be opened', () => {
-    expect(() => new AuditLog([{ type: 'file', path: '/proc/portcullis-no/audit.jsonl' }], 'v')).toThrow();
+  it('refuses to start with a path that cannot be opened', async () => {
+    const blocker = join(dir, 'not-a-directory');
+    await writeFile(blocker, '');
+    expect(() => new AuditLog([{ type: 'file', path: join(blocker, 'audit.jsonl') }], 'v')).toThrow(/ENOTDIR|EEXIST/);
   });
 });

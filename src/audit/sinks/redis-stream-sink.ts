@@ -3,6 +3,7 @@
 // whole or is retried whole. Nothing is buffered inside ioredis (enableOfflineQueue: false): while
 // Redis is away our bounded queue holds the lines, and ioredis reconnects by itself.
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { SinkTransport } from './queued-sink.ts';
 
 /** The stream entry field that holds the JSON line: `XRANGE portcullis:audit - +` → [id, ['line', '{…}']]. */
@@ -16,6 +17,9 @@ export interface RedisStreamOptions {
   readonly maxlen?: number | undefined;
   /** Connect and command timeout. */
   readonly timeoutMs: number;
+  /** Connection losses and returns are logged with the sink's name (never the url: it may hold a password). */
+  readonly log: Logger;
+  readonly name: string;
 }
 
 export class RedisStreamTransport implements SinkTransport {
@@ -24,6 +28,8 @@ export class RedisStreamTransport implements SinkTransport {
   readonly #maxlen: string;
   readonly #timeoutMs: number;
   #lastError = '';
+  #lost = false;
+  #closing = false;
 
   constructor(options: RedisStreamOptions) {
     this.#stream = options.stream;
@@ -42,6 +48,18 @@ export class RedisStreamTransport implements SinkTransport {
     // Failures surface as failed deliveries (logged by the queue); this keeps their cause and
     // stops ioredis from printing "Unhandled error event" to the console.
     this.#redis.on('error', (err: Error) => { this.#lastError = err.message; });
+    // ioredis emits 'close' on every failed reconnect too: log the loss once, and the return.
+    this.#redis.on('close', () => {
+      if (this.#lost || this.#closing) return;
+      this.#lost = true;
+      options.log.warn({ sink: options.name, err: this.#lastError || null },
+        'audit redis connection down; records wait in the queue until it is back');
+    });
+    this.#redis.on('ready', () => {
+      if (!this.#lost) return;
+      this.#lost = false;
+      options.log.info({ sink: options.name }, 'audit redis connection back');
+    });
   }
 
   get connected(): boolean {
@@ -65,6 +83,7 @@ export class RedisStreamTransport implements SinkTransport {
 
   async close(): Promise<void> {
     // The queue has drained (or given up) by now: nothing worth a graceful QUIT is pending.
+    this.#closing = true;
     this.#redis.disconnect();
   }
 
