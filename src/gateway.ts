@@ -241,6 +241,9 @@ export class Gateway {
       auditSource: () => {
         source ??= auditSourceFor(this.#runtime.config, (url) => {
           const client = createRedisClient(url);
+          // A failed read answers 503 and is logged by the route; without a listener ioredis
+          // would also print every reconnect attempt to the console.
+          client.on('error', (err: Error) => parts.log.debug({ err: err.message }, 'audit source redis connection error'));
           this.#redisClients.push(client);
           return client;
         });

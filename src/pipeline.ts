@@ -9,6 +9,7 @@ import type { Exchange } from './exchange.ts';
 import { forward } from './forward/forward.ts';
 import { readBody } from './forward/read-body.ts';
 import { bodySha256, withoutQueryValues } from './governance/approval-request.ts';
+import { suspensionMessage } from './governance/suspension-message.ts';
 import { auditBudgets, admit } from './limits/admit.ts';
 import { nanoToUsd, usdToNano } from './limits/money.ts';
 import type { Reservation } from './limits/types.ts';
@@ -41,7 +42,7 @@ export async function handleRequest(
   }
   const suspended = rt.governance.suspension(agent.id);
   if (suspended !== null) {
-    return refuse(ex, res, 'agent_suspended', `agent '${agent.id}' is suspended${suspended.reason ? `: ${suspended.reason}` : ''}`);
+    return refuse(ex, res, 'agent_suspended', suspensionMessage(agent.id, suspended));
   }
 
   const decision = decide(agent, ex.method, target, rt.decideContext());
@@ -259,7 +260,7 @@ export function refuse(
 
 /** The one audit record and the metrics of a finished request (SPEC §6: exactly one each). */
 export function finish(rt: Runtime, ex: Exchange): void {
-  rt.audit.write(ex);
+  rt.audit.write(ex, rt.config.version);
   rt.metrics.request({ agent: ex.agentId, decision: ex.decision, code: ex.code, rule: ex.rule, durationSeconds: ex.durationMs() / 1000 });
   if (ex.upstreamMs !== null) rt.metrics.upstream(ex.upstreamMs / 1000);
   if (ex.requestBytes > 0) rt.metrics.bytes('to_upstream', ex.requestBytes);

@@ -48,8 +48,12 @@ export class AuditLog {
     return this.#sinks.some((sink) => sink.accepting);
   }
 
-  write(exchange: Exchange): void {
-    const line = this.chain.seal(recordOf(exchange, this.#policyVersion));
+  /**
+   * `policyVersion`: the version of the config that decided the exchange. A request or tunnel
+   * that began before a reload ends after it, and its record must name the policy that allowed it.
+   */
+  write(exchange: Exchange, policyVersion = this.#policyVersion): void {
+    const line = this.chain.seal(recordOf(exchange, policyVersion));
     for (const sink of this.#sinks) sink.enqueue(line);
   }
 

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { GatewayError, statusOf } from '../errors.ts';
 import { Exchange } from '../exchange.ts';
+import { suspensionMessage } from '../governance/suspension-message.ts';
 import { decideConnect } from '../policy/decide.ts';
 import { finish } from '../pipeline.ts';
 import type { Runtime } from '../runtime.ts';
@@ -45,7 +46,7 @@ export async function handleConnect(
     }
     const suspended = rt.governance.suspension(ex.identity.agent.id);
     if (suspended !== null) {
-      throw new GatewayError('agent_suspended', `agent '${ex.identity.agent.id}' is suspended${suspended.reason ? `: ${suspended.reason}` : ''}`);
+      throw new GatewayError('agent_suspended', suspensionMessage(ex.identity.agent.id, suspended));
     }
 
     const decision = decideConnect(ex.identity.agent, authority.host, authority.port, rt.decideContext());

@@ -37,6 +37,14 @@ export function isUsageOnlyChunk(data: unknown): boolean {
     data.choices.length === 0 && isObject(data.usage);
 }
 
+/**
+ * Any other chunk of such a stream: `include_usage` also adds `"usage":null` to each of them
+ * (the chat streaming reference), a member the agent's stream would not have had.
+ */
+export function hasNullUsage(data: unknown): boolean {
+  return isObject(data) && data.object === 'chat.completion.chunk' && data.usage === null;
+}
+
 function readUsage(model: string | null, usage: unknown): Usage | null {
   if (!isObject(usage)) return null;
   const details = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details

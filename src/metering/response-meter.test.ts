@@ -174,20 +174,25 @@ describe('createResponseMeter: removing the usage-only chunk the gateway asked f
     for (const chunks of splits(crlf)) expect(meter('openai', SSE, chunks, true).out.equals(expected)).toBe(true);
   });
 
-  it('passes whole events through as the same Buffer, and holds back only an unfinished one', () => {
+  it('passes whole events with nothing to remove through as the same Buffer, and holds back only an unfinished one', () => {
     const m = createResponseMeter('openai', { stripUsageChunk: true });
     m.onHeaders(SSE);
-    const first = stream.subarray(0, stream.indexOf('\n\n') + 2);
+    const first = stripped.subarray(0, stripped.indexOf('\n\n') + 2);
     expect(m.transform(first)).toBe(first);
-    const partial = stream.subarray(first.length, first.length + 10);
+    const partial = stripped.subarray(first.length, first.length + 10);
     expect(m.transform(partial)).toBeNull();
   });
 
-  it('leaves chunks with choices, or without usage, alone', () => {
+  it('keeps chunks with choices or without usage, dropping only the `"usage":null` include_usage added', () => {
     const text = 'data: {"object":"chat.completion.chunk","choices":[],"usage":null}\n\n' +
+      'data: {"object":"chat.completion.chunk","usage":null,"choices":[]}\n\n' +
       'data: {"object":"chat.completion.chunk","choices":[],"prompt_filter_results":[]}\n\n' +
       'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{}}],"usage":{"prompt_tokens":1}}\n\n';
-    expect(meter('openai', SSE, [Buffer.from(text)], true).out.toString()).toBe(text);
+    const expected = 'data: {"object":"chat.completion.chunk","choices":[]}\n\n' +
+      'data: {"object":"chat.completion.chunk","choices":[]}\n\n' +
+      'data: {"object":"chat.completion.chunk","choices":[],"prompt_filter_results":[]}\n\n' +
+      'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{}}],"usage":{"prompt_tokens":1}}\n\n';
+    expect(meter('openai', SSE, [Buffer.from(text)], true).out.toString()).toBe(expected);
   });
 
   it('releases an event too big to be the usage chunk before its end, unchanged', () => {

@@ -1,17 +1,21 @@
 // Meters an SSE response as it streams, and, when the gateway added
-// `stream_options.include_usage` on the agent's behalf, removes the usage-only chunk that
-// this added, so the agent's client sees exactly the stream it asked for.
+// `stream_options.include_usage` on the agent's behalf, removes what that added — the
+// usage-only chunk, and the `"usage":null` member of every other chunk — so the agent's client
+// sees exactly the stream it asked for.
 //
 // Stripping holds back the bytes of the event in progress until its blank line shows whether
 // it is that chunk. The agent loses no time by it: an SSE client dispatches an event only at
 // its blank line anyway. An event that outgrows MAX_HELD_BYTES cannot be the small usage
 // chunk and is released as it comes.
-import { isUsageOnlyChunk } from './openai.ts';
+import { hasNullUsage, isUsageOnlyChunk } from './openai.ts';
 import type { UsageReader } from './provider.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 import { mergeUsage, type Usage } from './usage.ts';
 
 export const MAX_HELD_BYTES = 64 * 1024;
+
+const USAGE_KEY = Buffer.from('"usage"');
+const NULL_USAGE_MEMBERS = [Buffer.from(',"usage":null'), Buffer.from('"usage":null,')];
 
 export class SseMeter {
   readonly #reader: UsageReader;
@@ -85,8 +89,12 @@ export class SseMeter {
     if (!this.#strip) return;
     const bytes = this.#chunk.subarray(this.#eventStart, end);
     if (this.#held.length > 0) this.#changed = true;
+    const nullUsage = this.#released || !hasNullUsage(data) ? null : withoutNullUsage(Buffer.concat([...this.#held, bytes]));
     if (!this.#released && isUsageOnlyChunk(data)) {
       this.#changed = true;
+    } else if (nullUsage !== null) {
+      this.#changed = true;
+      this.#out.push(nullUsage);
     } else {
       this.#out.push(...this.#held, bytes);
     }
@@ -115,6 +123,21 @@ export class SseMeter {
       this.#released = true;
     }
   }
+}
+
+/**
+ * The event without its chunk's `"usage":null` member, cut from the raw bytes so every other
+ * byte stays as the upstream sent it; null when it cannot be cut cleanly (spaced JSON, or a
+ * second `"usage"` key that makes the top-level one ambiguous), and the event goes as it is.
+ */
+function withoutNullUsage(event: Buffer): Buffer | null {
+  const first = event.indexOf(USAGE_KEY);
+  if (first === -1 || event.indexOf(USAGE_KEY, first + 1) !== -1) return null;
+  for (const member of NULL_USAGE_MEMBERS) {
+    const at = event.indexOf(member);
+    if (at !== -1) return Buffer.concat([event.subarray(0, at), event.subarray(at + member.length)]);
+  }
+  return null;
 }
 
 /** An event's data as JSON, or undefined (`[DONE]`, keep-alives, anything not JSON). */

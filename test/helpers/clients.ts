@@ -105,14 +105,26 @@ export function tlsInTunnel(socket: Socket, servername: string | null, ca: strin
   });
 }
 
+export interface TunnelRequest {
+  readonly method?: string;
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
 /** One HTTP request over an existing (tunnelled) socket with Node's own client. */
-export function requestOver(
-  socket: Socket,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
-): Promise<RawResponse & { socket: Socket }> {
-  return new Promise((resolve, reject) => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    (agent as unknown as { createConnection: () => Socket }).createConnection = () => socket;
+export async function requestOver(socket: Socket, options: TunnelRequest): Promise<RawResponse & { socket: Socket }> {
+  return { ...(await keepAliveOver(socket)(options)), socket };
+}
+
+/**
+ * Sequential requests over one existing (tunnelled) socket with Node's own keep-alive client:
+ * every call reuses that same connection, and fails once the gateway has closed it.
+ */
+export function keepAliveOver(socket: Socket): (options: TunnelRequest) => Promise<RawResponse> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  (agent as unknown as { createConnection: () => Socket }).createConnection = () => socket;
+  return (options) => new Promise((resolve, reject) => {
     const req = http.request({ agent, method: options.method ?? 'GET', path: options.path, headers: options.headers ?? {} }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -120,7 +132,7 @@ export function requestOver(
       res.on('end', () => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-        resolve({ status: res.statusCode ?? 0, headers, body, socket });
+        resolve({ status: res.statusCode ?? 0, headers, body });
       });
     });
     req.once('error', reject);

@@ -4,6 +4,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { answerAsProvider } from './fake-providers.ts';
 
 export interface SeenRequest {
   readonly method: string;
@@ -24,7 +25,11 @@ export interface UpstreamTls {
   readonly key: string;
 }
 
-/** Routes: `/sse?n=N&delay=MS` (SSE), `/v1/chat/completions` (OpenAI-compatible), `/status/NNN`, `/hold` (never ends), `/stall` (never answers), anything else echoes. */
+/**
+ * Routes: `/sse?n=N&delay=MS` (SSE), the provider APIs of fake-providers.ts (`/v1/chat/completions`,
+ * `/v1/responses`, `/v1/messages`), `/status/NNN`, `/hold` (never ends), `/stall` (never answers),
+ * anything else echoes.
+ */
 export async function startUpstream(tls?: UpstreamTls): Promise<TestUpstream> {
   const seen: SeenRequest[] = [];
   const open = new Set<ServerResponse>();
@@ -55,7 +60,7 @@ export async function startUpstream(tls?: UpstreamTls): Promise<TestUpstream> {
 function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://upstream');
   if (url.pathname === '/sse') return sse(res, Number(url.searchParams.get('n') ?? 5), Number(url.searchParams.get('delay') ?? 20));
-  if (url.pathname === '/v1/chat/completions') return chatCompletion(res, body);
+  if (answerAsProvider(url.pathname, req, res, body)) return;
   if (url.pathname === '/stall') return; // never answers: upstream timeouts
   if (url.pathname === '/hold') {
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -84,42 +89,6 @@ function sse(res: ServerResponse, n: number, delayMs: number): void {
     }
     res.write(`data: {"i":${i++}}\n\n`);
     setTimeout(tick, delayMs);
-  };
-  tick();
-}
-
-function chatCompletion(res: ServerResponse, body: string): void {
-  let request: { model?: string; stream?: boolean } = {};
-  try {
-    request = JSON.parse(body) as typeof request;
-  } catch {
-    res.writeHead(400, { 'content-type': 'application/json' });
-    res.end('{"error":{"message":"bad json"}}');
-    return;
-  }
-  const model = request.model ?? 'gpt-4o-mini';
-  const usage = { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 };
-  if (!request.stream) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({
-      id: 'chatcmpl-test', object: 'chat.completion', created: 1_700_000_000, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: 'hello there' }, finish_reason: 'stop', logprobs: null }],
-      usage,
-    }));
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const words = ['hello', ' there', '!'];
-  let i = 0;
-  const tick = (): void => {
-    if (res.destroyed) return;
-    if (i === words.length) {
-      res.write(`data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-      res.end('data: [DONE]\n\n');
-      return;
-    }
-    res.write(`data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta: { content: words[i++] }, finish_reason: null }] })}\n\n`);
-    setTimeout(tick, 10);
   };
   tick();
 }

@@ -117,7 +117,11 @@ export class QueuedSink implements AuditSink {
     deadline.abort();
     this.#abort.abort();
     if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
-    await this.#transport.close();
+    try {
+      await this.#transport.close();
+    } catch (err) {
+      this.#log.warn({ sink: this.name, err: errorMessage(err) }, 'audit sink did not close cleanly');
+    }
     await this.#pump;
     const lost = this.#queue.clear();
     if (lost > 0) {
