@@ -2,6 +2,7 @@
 // input in depth): /v1 only with the token; /metrics after real traffic; and injected secrets
 // that reach the upstream but no log line, audit record or admin answer.
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -146,7 +147,8 @@ describe('secret injection', () => {
     for (const message of ['proxy listening', 'upstream request failed', 'config reloaded']) {
       expect(logLines.some((l) => l.includes(message)), message).toBe(true);
     }
-    const everything = [...logLines, JSON.stringify(records), ...answers.map((a) => a.text)].join('\n');
+    const auditText = await readFile(ctx.gw.auditFile, 'utf8');
+    const everything = [...logLines, auditText, ...answers.map((a) => a.text)].join('\n');
     expect(everything).toContain('github/api');
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(AGENT_OWN);

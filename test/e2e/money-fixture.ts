@@ -114,3 +114,14 @@ export async function recordOf(gateways: readonly TestGateway[], id: string): Pr
   if (record === undefined) throw new Error(`no audit record ${id}`);
   return record;
 }
+
+/** The latest audit record `predicate` picks, waiting (bounded) until one is written. */
+export async function recordWhere(gw: TestGateway, predicate: (record: Record<string, any>) => boolean, timeoutMs = 5000): Promise<Record<string, any>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const record = (await gw.records()).filter(predicate).at(-1);
+    if (record !== undefined) return record;
+    if (Date.now() > until) throw new Error('no matching audit record');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
