@@ -68,7 +68,9 @@ describe('CONNECT targets', () => {
       const res = await sendConnect(socket, `${target}:${ctx.up}`);
       socket.destroy();
       expect(res.status).toBe(400);
-      expect(JSON.parse(res.body).error.code).toBe('ambiguous_request');
+      const body = JSON.parse(res.body);
+      expect(body.error.code).toBe('ambiguous_request');
+      expect(await recordOf(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'ambiguous_request', request: { method: 'CONNECT' } });
     });
   }
 
@@ -77,6 +79,9 @@ describe('CONNECT targets', () => {
     const res = await sendConnect(socket, 'api.github.test');
     socket.destroy();
     expect(res.status).toBe(400);
+    const body = JSON.parse(res.body);
+    expect(body.error).toMatchObject({ code: 'ambiguous_request', message: expect.stringContaining('host:port') });
+    expect(await recordOf(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'ambiguous_request' });
   });
 });
 
@@ -96,22 +101,19 @@ describe('destination check (SSRF)', () => {
     const socket = await tunnel('169.254.169.254', null);
     const res = await requestOver(socket, { path: '/', headers: { host: `169.254.169.254:${ctx.up}` } });
     expect(res.status).toBe(403);
-    expect(JSON.parse(res.body).error.code).toBe('destination_denied');
+    const body = JSON.parse(res.body);
+    expect(body.error.code).toBe('destination_denied');
+    expect(await recordOf(body.error.request_id)).toMatchObject({ code: 'destination_denied', rule: 'metadata/meta-ip', request: { host: '169.254.169.254' } });
   });
 
-  it('IPv4-mapped IPv6 literal of loopback in a CONNECT → refused', async () => {
-    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
-    const res = await sendConnect(socket, `[::ffff:127.0.0.2]:${ctx.up}`);
-    socket.destroy();
-    expect([400, 403]).toContain(res.status);
-    expect(['ambiguous_request', 'no_matching_rule', 'destination_denied']).toContain(JSON.parse(res.body).error.code);
-  });
-
-  it('the gateway never dials its own listener', async () => {
-    const socket = await openProxy(ctx.gw.port, { ca: ctx.fx.pki.interceptionCa.cert, client: ctx.fx.pki.agents['finance-auditor'] });
-    const res = await sendConnect(socket, `127.0.0.1:${ctx.gw.port}`);
-    socket.destroy();
+  it('a name resolving to an IPv4-mapped IPv6 loopback address → 403 destination_denied', async () => {
+    const socket = await tunnel('mapped.test');
+    const res = await requestOver(socket, { path: '/', headers: { host: `mapped.test:${ctx.up}` } });
     expect(res.status).toBe(403);
+    const body = JSON.parse(res.body);
+    expect(body.error.code).toBe('destination_denied');
+    expect(body.error.message).toContain('::ffff:127.0.0.2');
+    expect(await recordOf(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'destination_denied', rule: 'metadata/mapped' });
   });
 });
 

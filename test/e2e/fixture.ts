@@ -57,6 +57,7 @@ policies:
     rules:
       - { id: meta, host: "metadata.test:${up}" }
       - { id: meta-ip, host: "169.254.169.254:${up}" }
+      - { id: mapped, host: "mapped.test:${up}" }
   plain:
     rules:
       - { id: plain, host: "plain.test:${plain}", methods: [GET, POST] }

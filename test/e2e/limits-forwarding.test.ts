@@ -69,6 +69,8 @@ describe('request size', () => {
     expect(text).toMatch(/^HTTP\/1\.1 431 /);
     expect(text.toLowerCase()).toContain('x-portcullis-code: headers_too_large');
     expect(closed).toBe(true);
+    const records = await ctx.gw.waitForRecords(1);
+    expect(records.some((r) => r.code === 'headers_too_large' && r.agent === 'finance-auditor')).toBe(true);
   });
 });
 
@@ -103,6 +105,7 @@ describe('forwarding', () => {
     expect(res.status).toBe(302);
     expect(res.headers['location']).toBe('https://elsewhere.test/');
     expect(ctx.fx.upstream.seen.filter((s) => s.url === '/status/302')).toHaveLength(1);
+    expect(await recordWith(res.headers['x-portcullis-request-id'])).toMatchObject({ decision: 'allow', response: { status: 302 } });
   });
 
   it('an unreachable upstream → 502 upstream_error', async () => {
@@ -110,12 +113,15 @@ describe('forwarding', () => {
     expect(res.status).toBe(502);
     const body = JSON.parse(res.text);
     expect(body.error).toMatchObject({ type: 'gateway_error', code: 'upstream_error' });
+    expect(await recordWith(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'upstream_error', rule: 'api/down', response: { status: 502 } });
   });
 
   it('an upstream that never answers → 504 upstream_timeout', async () => {
     const res = await send(`https://api.openai.test:${ctx.up}/stall`);
     expect(res.status).toBe(504);
-    expect(JSON.parse(res.text).error).toMatchObject({ type: 'gateway_error', code: 'upstream_timeout' });
+    const body = JSON.parse(res.text);
+    expect(body.error).toMatchObject({ type: 'gateway_error', code: 'upstream_timeout' });
+    expect(await recordWith(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'upstream_timeout', response: { status: 504 } });
   }, 15_000);
 });
 
@@ -131,7 +137,22 @@ describe('tunnel cap', () => {
     const res = await sendConnect(extra, `api.openai.test:${ctx.up}`);
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('1');
-    expect(JSON.parse(res.body).error.code).toBe('rate_limited');
+    const body = JSON.parse(res.body);
+    expect(body.error.code).toBe('rate_limited');
+    expect(await recordWith(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'rate_limited', request: { method: 'CONNECT' } });
     for (const s of [...open, extra]) s.destroy();
   });
 });
+
+async function recordWith(id: unknown): Promise<Record<string, any>> {
+  expect(typeof id).toBe('string');
+  const until = Date.now() + 3000;
+  for (;;) {
+    const found = (await ctx.gw.records()).find((r) => r.id === id);
+    if (found !== undefined || Date.now() > until) {
+      expect(found, `audit record ${String(id)}`).toBeDefined();
+      return found!;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

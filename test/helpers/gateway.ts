@@ -88,6 +88,7 @@ network:
   resolve:
 ${TEST_HOSTS.filter((h) => h !== 'metadata.test').map((h) => `    ${h}: 127.0.0.1`).join('\n')}
     metadata.test: 169.254.169.254
+    mapped.test: "::ffff:127.0.0.2"
 ${options.network ?? ''}
 limits:
   upstream_timeout: 5s
