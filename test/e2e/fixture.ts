@@ -1,6 +1,8 @@
 // Shared set-up for the data-path end-to-end tests: one test PKI, one HTTPS upstream and one
 // plain-HTTP upstream per file, and the policy most tests run against.
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ProxyAgent } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestGateway, TEST_HOSTS, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.ts';
@@ -120,5 +122,28 @@ export function tokenDispatcher(ctx: GatewayContext, agent: string, token: strin
     token: `Basic ${Buffer.from(`${agent}:${token}`).toString('base64')}`,
     proxyTls: { ca: ctx.fx.pki.interceptionCa.cert, servername: 'localhost' },
     requestTls: { ca: ctx.fx.pki.interceptionCa.cert },
+  });
+}
+
+/**
+ * Runs the official `openai` SDK in a child process configured only through the environment,
+ * as an agent is: HTTPS_PROXY with `token-agent`'s token, NODE_USE_ENV_PROXY, NODE_EXTRA_CA_CERTS.
+ */
+export function runOpenAiSdk(ctx: GatewayContext, stream: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = fileURLToPath(new URL('../helpers/openai-child.ts', import.meta.url));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [child], {
+      env: {
+        PATH: process.env['PATH'],
+        NODE_USE_ENV_PROXY: '1',
+        // Node's own env-proxy client names the proxy by IP in SNI (DEP0123); not ours to fix.
+        NODE_NO_WARNINGS: '1',
+        HTTPS_PROXY: `https://token-agent:${DEV_TOKEN}@127.0.0.1:${ctx.gw.port}`,
+        NODE_EXTRA_CA_CERTS: ctx.fx.pki.interceptionCa.certFile,
+        OPENAI_BASE_URL: `https://api.openai.test:${ctx.up}/v1`,
+        STREAM: stream ? '1' : '0',
+      },
+      timeout: 20_000,
+    }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
   });
 }

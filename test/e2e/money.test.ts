@@ -4,12 +4,10 @@
 // charged, a failed upstream is not; the official openai SDK streams and is metered; a budget
 // window resets at local midnight in its own time zone. Concurrency, replicas and store outages
 // are in money-replicas.test.ts and money-store-outage.test.ts.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request, type Dispatcher } from 'undici';
 import { MESSAGES_MODEL_SUFFIX, RESPONSES_MODEL_SUFFIX } from '../helpers/fake-providers.ts';
-import { DEV_TOKEN, DEV_TOKEN_SHA, useGateway } from './fixture.ts';
+import { DEV_TOKEN, DEV_TOKEN_SHA, runOpenAiSdk, useGateway } from './fixture.ts';
 import {
   chatBody, dispatcherFor, estimatedInputTokens, estimateUsd, expectedUsd, post, pricesYaml, recordOf, recordWhere,
   type Model, type Sent, type Tokens,
@@ -265,21 +263,7 @@ describe('what an interrupted request costs', () => {
 
 describe('the official openai SDK, streaming through HTTPS_PROXY', () => {
   it('gets its text, and the gateway records its usage and cost', async () => {
-    const child = fileURLToPath(new URL('../helpers/openai-child.ts', import.meta.url));
-    const out = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [child], {
-        env: {
-          PATH: process.env['PATH'],
-          NODE_USE_ENV_PROXY: '1',
-          NODE_NO_WARNINGS: '1',
-          HTTPS_PROXY: `https://token-agent:${DEV_TOKEN}@127.0.0.1:${ctx.gw.port}`,
-          NODE_EXTRA_CA_CERTS: ctx.fx.pki.interceptionCa.certFile,
-          OPENAI_BASE_URL: `https://api.openai.test:${ctx.up}/v1`,
-          STREAM: '1',
-        },
-        timeout: 20_000,
-      }, (_error, stdout, stderr) => resolve({ stdout, stderr }));
-    });
+    const out = await runOpenAiSdk(ctx, true);
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout)).toEqual({ text: 'hello there!', chunks: 4 });
     // The only request of token-agent in this file; its record is written once the spend is settled.

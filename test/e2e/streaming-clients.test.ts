@@ -1,10 +1,8 @@
 // Streaming and real agent clients: the first SSE chunk reaches the client before the
 // upstream finishes; the official openai SDK works through HTTPS_PROXY, streaming and not.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ProxyAgent, request } from 'undici';
-import { agentDispatcher, DEV_TOKEN, useGateway } from './fixture.ts';
+import { agentDispatcher, runOpenAiSdk, useGateway } from './fixture.ts';
 
 const ctx = useGateway();
 
@@ -37,22 +35,7 @@ describe('SSE streaming', () => {
 });
 
 describe('official openai SDK via HTTPS_PROXY', () => {
-  const child = fileURLToPath(new URL('../helpers/openai-child.ts', import.meta.url));
-  const run = (stream: boolean): Promise<{ code: number; stdout: string; stderr: string }> => new Promise((resolve) => {
-    execFile(process.execPath, [child], {
-      env: {
-        PATH: process.env['PATH'],
-        NODE_USE_ENV_PROXY: '1',
-        // Node's own env-proxy client names the proxy by IP in SNI (DEP0123); not ours to fix.
-        NODE_NO_WARNINGS: '1',
-        HTTPS_PROXY: `https://token-agent:${DEV_TOKEN}@127.0.0.1:${ctx.gw.port}`,
-        NODE_EXTRA_CA_CERTS: ctx.fx.pki.interceptionCa.certFile,
-        OPENAI_BASE_URL: `https://api.openai.test:${ctx.up}/v1`,
-        STREAM: stream ? '1' : '0',
-      },
-      timeout: 20_000,
-    }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
-  });
+  const run = (stream: boolean) => runOpenAiSdk(ctx, stream);
 
   it('non-streaming completion', async () => {
     const out = await run(false);

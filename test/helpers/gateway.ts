@@ -125,7 +125,9 @@ export async function startTestGateway(pki: TestPki, options: TestGatewayOptions
     } catch {
       return [];
     }
-    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, any>);
+    // A line another request is writing right now may be cut short: only complete lines count.
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    return complete.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, any>);
   };
   return {
     gateway,
