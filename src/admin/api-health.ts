@@ -22,10 +22,13 @@ function readiness(ctx: AdminContext) {
   const health = ctx.health();
   // An unavailable audit sink only makes the replica unready when traffic depends on it.
   const auditRequired = health.configLoaded && ctx.config().audit.required;
+  // Likewise the store: with `store.on_error: allow` traffic flows without it, and pulling every
+  // replica out of the Service would turn a degraded gateway into an unreachable one.
+  const storeRequired = !health.configLoaded || ctx.config().store.onError === 'deny';
   const checks: Record<Check, 'ok' | 'failing' | 'not required'> = {
     config: health.configLoaded ? 'ok' : 'failing',
     listeners: health.listening ? 'ok' : 'failing',
-    store: health.storeHealthy ? 'ok' : 'failing',
+    store: health.storeHealthy ? 'ok' : storeRequired ? 'failing' : 'not required',
     audit: health.auditAvailable ? 'ok' : auditRequired ? 'failing' : 'not required',
   };
   const failed = (Object.keys(checks) as Check[]).filter((check) => checks[check] === 'failing');

@@ -107,6 +107,28 @@ describe('admin API authentication', () => {
   });
 });
 
+describe('readiness with store.on_error: allow', () => {
+  let admin: AdminFixture;
+  beforeAll(async () => {
+    admin = await startAdmin({ storeOnError: 'allow' });
+  });
+  afterAll(() => admin.close());
+
+  it('an unreachable store does not take the replica out: traffic flows without it', async () => {
+    admin.health.storeHealthy = false;
+    try {
+      const ready = await admin.call('/readyz', { auth: false });
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { config: 'ok', listeners: 'ok', store: 'not required', audit: 'ok' },
+      });
+    } finally {
+      admin.health.storeHealthy = true;
+    }
+  });
+});
+
 describe('admin API without a configured token', () => {
   let admin: AdminFixture;
   beforeAll(async () => {

@@ -20,9 +20,9 @@ export const ADMIN_TOKEN = 'admin-token-3f9c1e';
 export const OPENAI_KEY = 'sk-test-never-shown-5521';
 
 /** Agents `bot` (team finance, two budgets) and `observer` (report mode); a file audit sink. */
-export function configYaml(options: { token?: boolean; extraAgent?: boolean } = {}): string {
+export function configYaml(options: { token?: boolean; extraAgent?: boolean; storeOnError?: 'allow' | 'deny' } = {}): string {
   return `version: 1
-listen:
+${options.storeOnError ? `store: { on_error: ${options.storeOnError} }\n` : ''}listen:
   proxy: { host: 127.0.0.1, port: 0 }
   admin: { host: 127.0.0.1, port: 0${options.token === false ? '' : ', token: "${env:ADMIN_TOKEN}"'} }
 audit:
@@ -90,6 +90,7 @@ export interface StartOptions {
   readonly token?: boolean;
   readonly auditSource?: (config: CompiledConfig) => AuditSource | null;
   readonly requestTimeoutMs?: number;
+  readonly storeOnError?: 'allow' | 'deny';
 }
 
 export async function startAdmin(options: StartOptions = {}): Promise<AdminFixture> {
