@@ -265,6 +265,7 @@ async function buildRuntime(config: CompiledConfig, parts: ProcessParts): Promis
   const leaves = interception === null ? null : new LeafCache({
     ca: await loadInterceptionCa({ cert: interception.caCert, key: interception.caKey }),
     maxEntries: 10_000,
+    observe: { lookup: (hit) => parts.metrics.leafCache(hit), issued: (seconds) => parts.metrics.leafIssued(seconds) },
   });
   if (leaves !== null && config.policy.exactHosts.length > 0) await leaves.preIssue(config.policy.exactHosts);
   const { governance, now } = parts;

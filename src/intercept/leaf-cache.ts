@@ -14,6 +14,8 @@ export interface LeafCacheOptions extends LeafIssuerOptions {
   readonly maxEntries?: number;
   /** Re-issue a leaf this long before its notAfter; default 1 day. */
   readonly renewBeforeMs?: number;
+  /** Every lookup (hit or miss) and every signed leaf's issuance time, for metrics. */
+  readonly observe?: { lookup(hit: boolean): void; issued(seconds: number): void };
 }
 
 export interface LeafCacheStats {
@@ -37,6 +39,7 @@ export class LeafCache {
   readonly #maxEntries: number;
   readonly #renewBeforeMs: number;
   readonly #now: () => number;
+  readonly #observe: LeafCacheOptions['observe'];
   /** Insertion order is recency order: a hit moves its entry to the end, eviction takes the first. */
   readonly #entries = new Map<string, Entry>();
   readonly #inFlight = new Map<string, Promise<SecureContext>>();
@@ -50,6 +53,7 @@ export class LeafCache {
     this.#maxEntries = Math.max(1, options.maxEntries ?? 1000);
     this.#renewBeforeMs = options.renewBeforeMs ?? DAY_MS;
     this.#now = options.now ?? Date.now;
+    this.#observe = options.observe;
   }
 
   /** The context for `host` (DNS name or IP literal); rejects when `host` is neither. */
@@ -95,11 +99,13 @@ export class LeafCache {
     if (this.#now() >= entry.renewAt) return undefined;
     this.#entries.set(key, entry);
     this.#hits++;
+    this.#observe?.lookup(true);
     return entry.context;
   }
 
   #miss(key: string): Promise<SecureContext> {
     this.#misses++;
+    this.#observe?.lookup(false);
     const pending = this.#inFlight.get(key);
     if (pending) return pending;
     const issuing = this.#issue(key).finally(() => this.#inFlight.delete(key));
@@ -109,8 +115,10 @@ export class LeafCache {
 
   async #issue(key: string): Promise<SecureContext> {
     const issuedAt = this.#now();
+    const started = performance.now();
     const leaf = await this.#issuer.issue(key);
     const context = createSecureContext({ cert: leaf.chainPem, key: this.#issuer.keyPem });
+    this.#observe?.issued((performance.now() - started) / 1000);
     const notAfter = leaf.notAfter.getTime();
     this.#issued++;
     // A leaf cut short by its CA's expiry is still kept for half its life, not re-signed per hit.

@@ -190,6 +190,9 @@ describe('/metrics after traffic', () => {
     expect(sample(text, `portcullis_request_duration_seconds_count{${agent},decision="allow"}`)).toBeGreaterThanOrEqual(2);
     expect(sample(text, `portcullis_request_duration_seconds_bucket{le="+Inf",${agent},decision="deny"}`)).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'portcullis_upstream_duration_seconds_count')).toBeGreaterThanOrEqual(2);
+    // Each CONNECT looks up a leaf; the configured exact hosts were issued at start (a miss each).
+    expect((sample(text, 'portcullis_leaf_cache_total{result="hit"}') ?? 0) + (sample(text, 'portcullis_leaf_cache_total{result="miss"}') ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'portcullis_leaf_issue_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(sample(text, `portcullis_spend_usd_total{${agent},budget="daily-inference"}`)).toBeCloseTo(0.0000036, 12);
     expect(sample(text, `portcullis_budget_remaining_usd{${agent},budget="daily-inference"}`)).toBeCloseTo(5 - 0.0000036, 9);
 
