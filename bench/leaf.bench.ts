@@ -5,7 +5,7 @@
 // ≤ 5 ms without blocking the event loop for more than 5 ms.
 //
 // Run: npx vitest bench --run bench/leaf.bench.ts
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import forge from 'node-forge';
 import { test } from 'vitest';
 import type { InterceptionCa } from '../src/intercept/ca.ts';
@@ -13,51 +13,12 @@ import { LeafCache } from '../src/intercept/leaf-cache.ts';
 import { authorityFromPem } from '../src/pki/authority.ts';
 import { createRootAuthority } from '../src/pki/forge-issuer.ts';
 import { opensslAuthority } from '../test/helpers/pki.ts';
+import { measureLoop as measure, type LoopFigures as Figures } from './lib/loop-figures.ts';
 
 const DAY_MS = 86_400_000;
 const COLD = 400;
 const WARMUP = 50;
 const CACHED = 200_000;
-
-interface Figures {
-  readonly mean: number;
-  readonly p99: number;
-  /** Longest the event loop was held, ms (monitorEventLoopDelay, 1 ms resolution), and its p99. */
-  readonly maxBlock: number;
-  readonly p99Block: number;
-  /** Event-loop busy time per operation, ms (eventLoopUtilization): the sum of its synchronous slices. */
-  readonly loopPerOp: number;
-}
-
-/** Runs `op` `count` times in sequence; per-op latency and the longest event-loop stall meanwhile. */
-async function measure(count: number, op: (i: number) => Promise<unknown> | unknown): Promise<Figures> {
-  const times: number[] = [];
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  const utilization = performance.eventLoopUtilization();
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await op(i);
-    times.push(performance.now() - start);
-    // Back to the event loop between operations, as between real handshakes: without it a
-    // synchronous op never lets the monitor's timer run, and its block goes unseen.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  // Let the monitor's timer observe the end of the run before reading it.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  delay.disable();
-  const busy = performance.eventLoopUtilization(utilization).active;
-  times.sort((a, b) => a - b);
-  const mean = times.reduce((sum, t) => sum + t, 0) / times.length;
-  // The monitor reports timer lateness beyond its own 1 ms period: that is the block.
-  return {
-    mean,
-    p99: times[Math.floor(times.length * 0.99)] ?? Number.NaN,
-    maxBlock: Math.max(0, delay.max / 1e6 - 1),
-    p99Block: Math.max(0, delay.percentile(99) / 1e6 - 1),
-    loopPerOp: busy / count,
-  };
-}
 
 type CaKind = 'ec' | 'rsa';
 

@@ -6,6 +6,7 @@
 import pino, { type Logger } from 'pino';
 import type { SinkSpec } from '../config/schema.ts';
 import type { Exchange } from '../exchange.ts';
+import { canonicalRecord } from './canonical-record.ts';
 import { HashChain } from './hash-chain.ts';
 import { recordOf } from './record.ts';
 import { createSink, sinkLabel, type SinkOptions } from './sinks/create-sink.ts';
@@ -53,7 +54,7 @@ export class AuditLog {
    * that began before a reload ends after it, and its record must name the policy that allowed it.
    */
   write(exchange: Exchange, policyVersion = this.#policyVersion): void {
-    const line = this.chain.seal(recordOf(exchange, policyVersion));
+    const line = this.chain.seal(recordOf(exchange, policyVersion), canonicalRecord);
     for (const sink of this.#sinks) sink.enqueue(line);
   }
 

@@ -1,7 +1,7 @@
 // Tamper evidence (SPEC §6): each process start is a new instance whose records carry a
 // gapless seq and the hash of the previous record. hash = sha256 over the RFC 8785 canonical
 // JSON of the record without its hash field (prev_hash included).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { hostname } from 'node:os';
 import canonicalize from 'canonicalize';
 
@@ -11,10 +11,17 @@ export interface ChainedFields {
   prev_hash: string | null;
 }
 
-export function sha256Canonical(value: unknown): string {
+function canonicalText(value: unknown): string {
   const text = canonicalize(value);
   if (text === undefined) throw new TypeError('audit record cannot be canonicalised');
-  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+  return text;
+}
+
+// One-shot crypto.hash: no Hash object per record (the chain hashes every request).
+const sha256Of = (text: string): string => `sha256:${hash('sha256', text, 'hex')}`;
+
+export function sha256Canonical(value: unknown): string {
+  return sha256Of(canonicalText(value));
 }
 
 export class HashChain {
@@ -29,17 +36,17 @@ export class HashChain {
   /**
    * Stamps instance, seq and prev_hash on the record, hashes it and returns the JSON line.
    * Canonical JSON is computed once; the line is that text with the hash appended, which is
-   * valid JSON that `audit verify` re-canonicalises without the hash field.
+   * valid JSON that `audit verify` re-canonicalises without the hash field. `canonical` must
+   * give exactly what `canonicalize` gives (the audit log passes its record-shaped serializer).
    */
-  seal(record: object): string {
-    const chained = record as object & ChainedFields;
+  seal<T extends object>(record: T, canonical: (sealed: T & ChainedFields) => string = canonicalText): string {
+    const chained = record as T & ChainedFields;
     chained.instance = this.instance;
     chained.seq = ++this.#seq;
     chained.prev_hash = this.#prev;
-    const text = canonicalize(chained);
-    if (text === undefined) throw new TypeError('audit record cannot be canonicalised');
-    const hash = `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
-    this.#prev = hash;
-    return `${text.slice(0, -1)},"hash":"${hash}"}`;
+    const text = canonical(chained);
+    const sealedHash = sha256Of(text);
+    this.#prev = sealedHash;
+    return `${text.slice(0, -1)},"hash":"${sealedHash}"}`;
   }
 }

@@ -82,6 +82,16 @@ function withLength(raw: string[], length: number): string[] {
   return out;
 }
 
+/**
+ * Once a request is done, nothing of it may stay attached to the upstream body, which can
+ * outlive the request: whatever the body's listeners reach (response, request, exchange) is
+ * dragged along into the old generation. Measured with bench/ at 2,500 req/s (--trace-gc):
+ * with the error listener left on, every scavenge promoted ~7 MB and took 10-15 ms; detached,
+ * ~2 MB, as in the bare floor proxy. A body destroyed after the agent left still emits its
+ * abort error, so an empty listener takes over.
+ */
+const ignoreLateError = (): void => {};
+
 /** Body → agent with backpressure; counts bytes; either side failing tears down the other. */
 function pump(body: Readable, res: ServerResponse, ex: Exchange, meter: ResponseMeter | null): Promise<void> {
   return new Promise((resolve) => {
@@ -92,27 +102,30 @@ function pump(body: Readable, res: ServerResponse, ex: Exchange, meter: Response
       if (!res.write(out)) body.pause();
     };
     const onDrain = (): void => { body.resume(); };
-    const finish = (): void => {
-      body.off('data', onData);
-      res.off('drain', onDrain);
-      resolve();
-    };
-    body.on('data', onData);
-    res.on('drain', onDrain);
-    body.once('end', () => {
+    const onEnd = (): void => {
       const rest = meter?.flush() ?? null;
       if (rest !== null) ex.responseBytes += rest.length;
       res.end(rest ?? undefined);
       finish();
-    });
-    body.once('error', (err) => {
+    };
+    const onError = (err: Error): void => {
       ex.upstreamError = err.message;
       res.destroy();
       finish();
-    });
-    res.once('close', () => {
+    };
+    const onClose = (): void => {
       if (!body.readableEnded) body.destroy();
       finish();
-    });
+    };
+    const finish = (): void => {
+      body.off('data', onData).off('end', onEnd).off('error', onError).on('error', ignoreLateError);
+      res.off('drain', onDrain).off('close', onClose);
+      resolve();
+    };
+    body.on('data', onData);
+    res.on('drain', onDrain);
+    body.once('end', onEnd);
+    body.once('error', onError);
+    res.once('close', onClose);
   });
 }

@@ -29,7 +29,8 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], inject: Re
 /** Response headers for the agent, from undici's header object. */
 export function agentResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
   const connection = headers['connection'];
-  const named = connection === undefined ? null : tokensOf(Array.isArray(connection) ? connection.join(',') : connection);
+  const named = connection === undefined || onlyKeepAlive(connection) ? null
+    : tokensOf(Array.isArray(connection) ? connection.join(',') : connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || (named !== null && named.has(name))) continue;
@@ -39,10 +40,16 @@ export function agentResponseHeaders(headers: IncomingHttpHeaders | Record<strin
   return out;
 }
 
+// Nearly every client and upstream sends `Connection: keep-alive`, which names only a header
+// that is hop-by-hop anyway: no token set to build for it on every request and response.
+function onlyKeepAlive(value: string | readonly string[]): boolean {
+  return typeof value === 'string' && value.length === 10 && value.toLowerCase() === 'keep-alive';
+}
+
 function connectionTokens(rawHeaders: readonly string[]): Set<string> | null {
   let found: Set<string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] as string).toLowerCase() !== 'connection') continue;
+    if ((rawHeaders[i] as string).toLowerCase() !== 'connection' || onlyKeepAlive(rawHeaders[i + 1] as string)) continue;
     found ??= new Set();
     for (const token of tokensOf(rawHeaders[i + 1] as string)) found.add(token);
   }

@@ -1,7 +1,7 @@
 // Upstream connections (SPEC §1 forward): undici pools keyed by the checked IP, so we dial the
 // literal address the destination guard approved and use the host name only for SNI and the
 // certificate check. Upstream TLS is always verified: system roots plus `upstream_ca`.
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors.ts';
 
@@ -23,13 +23,15 @@ export interface UpstreamOptions {
 
 export class Upstreams {
   readonly #pools = new Map<string, Pool>();
-  readonly #ca: string[] | undefined;
+  readonly #trust: SecureContext;
   readonly #timeoutMs: number;
   readonly #maxPools: number;
 
   constructor(options: UpstreamOptions) {
     // `ca` replaces Node's default roots, so the system roots are added back explicitly.
-    this.#ca = options.upstreamCa.length === 0 ? undefined : [...rootCertificates, ...options.upstreamCa];
+    // Built once: given `ca` instead, tls.connect parses every root again for each new
+    // upstream connection: ~6 ms of event-loop time with Node's ~120 roots (seen in bench/ profiles).
+    this.#trust = createSecureContext(options.upstreamCa.length === 0 ? {} : { ca: [...rootCertificates, ...options.upstreamCa] });
     this.#timeoutMs = options.timeoutMs;
     this.#maxPools = options.maxPools ?? 1024;
   }
@@ -43,7 +45,7 @@ export class Upstreams {
       pool = new Pool(`${target.scheme}://${ipHost}:${target.port}`, {
         connect: {
           ...(target.scheme === 'https' && target.host !== target.ip ? { servername: target.host } : {}),
-          ...(this.#ca ? { ca: this.#ca } : {}),
+          secureContext: this.#trust,
           rejectUnauthorized: true,
           timeout: Math.min(this.#timeoutMs, 10_000),
         },

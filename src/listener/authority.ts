@@ -7,6 +7,8 @@ import { targetFrom } from '../policy/normalize.ts';
 export interface Authority {
   readonly host: string;
   readonly port: number;
+  /** The host is an IP literal (rules must name the IP, SPEC §4). */
+  readonly isIp: boolean;
 }
 
 export function parseAuthority(scheme: 'http' | 'https', authority: string, requirePort: boolean): Authority {
@@ -17,9 +19,9 @@ export function parseAuthority(scheme: 'http' | 'https', authority: string, requ
     throw new GatewayError('ambiguous_request', `CONNECT target '${authority}' must be host:port`);
   }
   const target = targetFrom(scheme, authority, '/');
-  return { host: target.host, port: target.port };
+  return { host: target.host, port: target.port, isIp: target.isIp };
 }
 
-export function sameAuthority(a: Authority, b: Authority): boolean {
+export function sameAuthority(a: Omit<Authority, 'isIp'>, b: Omit<Authority, 'isIp'>): boolean {
   return a.host === b.host && a.port === b.port;
 }

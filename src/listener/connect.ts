@@ -83,7 +83,9 @@ export async function handleConnect(
       identity: ex.identity,
       host: authority.host,
       port: authority.port,
+      isIp: authority.isIp,
       sniMismatch: null,
+      checkedHostHeader: null,
     };
     socket.write(ESTABLISHED);
     if (head.length > 0) socket.unshift(head);

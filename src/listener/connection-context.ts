@@ -9,8 +9,14 @@ export interface InterceptContext {
   /** Normalised CONNECT host and port. */
   readonly host: string;
   readonly port: number;
+  readonly isIp: boolean;
   /** SNI the agent sent when it differs from the CONNECT host (refused per request). */
   sniMismatch: string | null;
+  /**
+   * The last Host header found equal to the CONNECT authority: keep-alive clients send the same
+   * one on every request, and it need not be parsed again.
+   */
+  checkedHostHeader: string | null;
 }
 
 /** Intercepted TLS socket → its CONNECT context. */

@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.ts';
 import { Exchange } from '../exchange.ts';
 import { finish, handleRequest, refuse } from '../pipeline.ts';
-import { targetFrom } from '../policy/normalize.ts';
+import { normalizePath } from '../policy/normalize.ts';
+import type { RequestTarget } from '../policy/types.ts';
 import type { Runtime } from '../runtime.ts';
 import { parseAuthority, sameAuthority } from './authority.ts';
 import { interceptContexts } from './connection-context.ts';
@@ -47,11 +48,15 @@ export async function handleInterceptedRequest(rt: Runtime, req: IncomingMessage
       rawTarget = url.rest;
     }
     const hostHeader = req.headers.host;
-    if (hostHeader === undefined || !sameAuthority(parseAuthority('https', hostHeader, false), context)) {
-      throw new GatewayError('ambiguous_request',
-        `Host header '${hostHeader ?? ''}' differs from the CONNECT authority '${context.host}:${context.port}'`);
+    if (hostHeader !== context.checkedHostHeader) {
+      if (hostHeader === undefined || !sameAuthority(parseAuthority('https', hostHeader, false), context)) {
+        throw new GatewayError('ambiguous_request',
+          `Host header '${hostHeader ?? ''}' differs from the CONNECT authority '${context.host}:${context.port}'`);
+      }
+      context.checkedHostHeader = hostHeader;
     }
-    const target = targetFrom('https', `${context.host}:${context.port}`, rawTarget);
+    // The authority was normalised once, at CONNECT; per request only the path is.
+    const target: RequestTarget = { scheme: 'https', host: context.host, port: context.port, path: normalizePath(rawTarget), isIp: context.isIp };
     ex.path = target.path;
     await handleRequest(rt, ex, req, res, target, rawTarget);
   } catch (err) {
