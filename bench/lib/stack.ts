@@ -77,11 +77,14 @@ function loadClient(cpu: string | null): { child: ChildProcess; client: LoadClie
     ? fork(modulePath, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     : fork(modulePath, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execPath: 'taskset', execArgv: ['-c', cpu, process.execPath] });
   let pending: ((answer: Answer) => void) | null = null;
-  child.on('message', (answer: Answer) => {
+  const answer = (a: Answer): void => {
     const resolve = pending;
     pending = null;
-    resolve?.(answer);
-  });
+    resolve?.(a);
+  };
+  child.on('message', answer);
+  // A crashed client must fail the load it was running, not leave the run waiting.
+  child.once('exit', (code) => answer({ ok: false, error: `exited with ${code}` }));
   const send = (message: Command | ClientInit): Promise<Figures | null> => new Promise((resolve, reject) => {
     if (pending !== null) {
       reject(new Error('one load at a time'));

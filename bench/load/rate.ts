@@ -16,6 +16,7 @@ export function openLoop(init: ClientInit, load: RateLoad): Promise<LoadFigures>
   let sent = 0;
   let settled = 0;
   const start = performance.now() + 5;
+  if (total === 0) return Promise.resolve({ requests: 0, errors: 0, seconds: 0, p50: Number.NaN, p99: Number.NaN });
   return new Promise((resolve) => {
     const done = (): void => {
       const sorted = sortedCopy(latencies);
