@@ -142,7 +142,7 @@ export class Gateway {
     if (fixed.length > 0) return fail(fixed);
     let runtime: Runtime;
     try {
-      runtime = await buildRuntime(config, this.#parts);
+      runtime = await buildRuntime(config, this.#parts, this.#runtime);
       const tls = config.listen.proxy.tls;
       // Re-read even when the paths are the same: this is how a rotated certificate or CRL is picked up.
       if (tls !== null && 'setSecureContext' in this.#servers.outer) {
@@ -259,15 +259,20 @@ export function startGateway(config: CompiledConfig, options: GatewayOptions = {
   return Gateway.start(config, options);
 }
 
-async function buildRuntime(config: CompiledConfig, parts: ProcessParts): Promise<Runtime> {
+async function buildRuntime(config: CompiledConfig, parts: ProcessParts, previous?: Runtime): Promise<Runtime> {
   const guard = new DestinationGuard({ ...config.network, selfAddresses: parts.guardSelf });
   const interception = config.interception;
-  const leaves = interception === null ? null : new LeafCache({
-    ca: await loadInterceptionCa({ cert: interception.caCert, key: interception.caKey }),
-    maxEntries: 10_000,
-    observe: { lookup: (hit) => parts.metrics.leafCache(hit), issued: (seconds) => parts.metrics.leafIssued(seconds) },
-  });
-  if (leaves !== null && config.policy.exactHosts.length > 0) await leaves.preIssue(config.policy.exactHosts);
+  const ca = interception === null ? null : await loadInterceptionCa({ cert: interception.caCert, key: interception.caKey });
+  // Leaves are issued on first use, not for every configured host at start: with thousands of
+  // hosts that was hundreds of MB and seconds of event loop, on every reload too. A reload with
+  // the same CA keeps the leaves already made.
+  const leaves = ca === null ? null
+    : previous?.leaves?.caChainPem === ca.chainPem ? previous.leaves
+      : new LeafCache({
+        ca,
+        maxEntries: 10_000,
+        observe: { lookup: (hit) => parts.metrics.leafCache(hit), issued: (seconds) => parts.metrics.leafIssued(seconds) },
+      });
   const { governance, now } = parts;
   const flag = (name: string): boolean => governance.flag(name);
   return {

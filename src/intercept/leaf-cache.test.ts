@@ -141,13 +141,4 @@ describe('LeafCache', () => {
     expect(error?.message).toMatch(/not a DNS name/);
     expect(cache.stats.issued).toBe(0);
   });
-
-  it('preIssue warms exact hosts and skips wildcard patterns', async () => {
-    const cache = new LeafCache({ ca: ecCa, maxEntries: 10 });
-    await cache.preIssue(['api.openai.test', '*.github.test', '10.0.0.7']);
-    expect(cache.stats).toMatchObject({ issued: 2, size: 2 });
-    await cache.get('api.openai.test');
-    await cache.get('10.0.0.7');
-    expect(cache.stats).toMatchObject({ issued: 2, hits: 2 });
-  });
 });

@@ -48,7 +48,11 @@ export class LeafCache {
   #issued = 0;
   #evictions = 0;
 
+  /** The CA's certificate and chain as loaded: a reload with the same CA keeps this cache. */
+  readonly caChainPem: string;
+
   constructor(options: LeafCacheOptions) {
+    this.caChainPem = options.ca.chainPem;
     this.#issuer = new LeafIssuer(options.ca, options);
     this.#maxEntries = Math.max(1, options.maxEntries ?? 1000);
     this.#renewBeforeMs = options.renewBeforeMs ?? DAY_MS;
@@ -75,12 +79,6 @@ export class LeafCache {
     }
     this.get(servername).then((context) => callback(null, context), (error: Error) => callback(error));
   };
-
-  /** Warms the cache for configured exact hosts at start-up; wildcard patterns are skipped. */
-  async preIssue(hosts: Iterable<string>): Promise<void> {
-    const exact = [...hosts].filter((host) => !host.includes('*'));
-    await Promise.all(exact.map((host) => this.get(host)));
-  }
 
   get stats(): LeafCacheStats {
     return {

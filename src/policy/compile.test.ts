@@ -42,7 +42,6 @@ describe('compilePolicy: agents and rules', () => {
     expect(rules.map((r) => r.ref)).toEqual(['second/two', 'first/one', 'agent/own']);
     expect([...(rules[2]?.methods ?? [])]).toEqual(['GET', 'POST']);
     expect(rules[0]?.hosts).toEqual(['*.example.com', 'other.example']);
-    expect(policy.exactHosts).toEqual(['other.example', 'api.example.com']);
   });
 
   it('indexes agents by SPIFFE ID, CN and token digest (hex without prefix)', () => {

@@ -93,7 +93,6 @@ export function compilePolicy(config: ConfigFile, locate: Locator): { policy: Co
   const bySpiffe = new Map<string, CompiledAgent>();
   const byCn = new Map<string, CompiledAgent>();
   const byTokenSha256 = new Map<string, CompiledAgent>();
-  const exactHosts = new Set<string>();
   for (const [id, spec] of Object.entries(config.agents ?? {})) {
     const match = compileMatch(id, spec, locate, issues);
     const rules = agentRules(id, spec, policies, locate, issues);
@@ -111,13 +110,8 @@ export function compilePolicy(config: ConfigFile, locate: Locator): { policy: Co
     claim(bySpiffe, match.spiffe, agent, `spiffe '${match.spiffe}'`, [...at, 'spiffe'], locate, issues);
     claim(byCn, match.cn, agent, `cn '${match.cn}'`, [...at, 'cn'], locate, issues);
     claim(byTokenSha256, match.tokenSha256, agent, 'this token_sha256', [...at, 'token_sha256'], locate, issues);
-    if (agent.mode === 'disabled') continue;
-    for (const { rule, patterns } of rules) {
-      if (rule.tunnel || rule.action === 'deny') continue;
-      for (const pattern of patterns) if (!pattern.wildcard) exactHosts.add(pattern.name);
-    }
   }
 
-  const policy: CompiledPolicy = Object.freeze({ agents, bySpiffe, byCn, byTokenSha256, exactHosts: Object.freeze([...exactHosts]) });
+  const policy: CompiledPolicy = Object.freeze({ agents, bySpiffe, byCn, byTokenSha256 });
   return { policy, issues };
 }

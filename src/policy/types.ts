@@ -116,6 +116,4 @@ export interface CompiledPolicy {
   readonly byCn: ReadonlyMap<string, CompiledAgent>;
   /** Lower-case hex digest → agent. */
   readonly byTokenSha256: ReadonlyMap<string, CompiledAgent>;
-  /** Exact (non-wildcard) hosts of intercepting rules, for leaf certificates issued at start-up. */
-  readonly exactHosts: readonly string[];
 }

@@ -108,6 +108,28 @@ describe('reload', () => {
     expect(sample(await metrics(), 'portcullis_config_reloads_total{result="success"}')).toBe(2);
   });
 
+  it('leaves are issued on first use, not at start, and kept across a reload with the same CA', async () => {
+    const misses = async (): Promise<number> => sample(await metrics(), 'portcullis_leaf_cache_total{result="miss"}') ?? 0;
+    const status = async (): Promise<number> => {
+      const dispatcher = agentDispatcher(ctx);
+      try {
+        const res = await request(`https://api.openai.test:${ctx.up}/sse`, { dispatcher });
+        await res.body.text();
+        return res.statusCode;
+      } finally {
+        await dispatcher.close();
+      }
+    };
+    const before = await misses();
+    expect(await status()).toBe(200);
+    // No earlier test reached this host: its first handshake is the one miss.
+    expect(await misses()).toBe(before + 1);
+    await ctx.gw.rewrite({ body: policy(ctx.fx, '', false) });
+    expect((await ctx.gw.gateway.reload()).ok).toBe(true);
+    expect(await status()).toBe(200);
+    expect(await misses()).toBe(before + 1);
+  });
+
   it('an invalid file is refused with located issues and counted; the old config stays in force', async () => {
     const before = await version();
     const probe = `https://api.openai.test:${ctx.up}/sse?n=1&delay=1`;
