@@ -8,10 +8,10 @@ import {
   budgetHolds,
   budgetState,
   exceeds,
-  holdsOf,
   idGenerator,
   planAcquire,
   retryAfterSec,
+  storeReservation,
   StoreReservation,
   type BudgetHold,
 } from './plan.ts';
@@ -36,7 +36,7 @@ export class MemoryStore implements CounterStore {
   }
 
   async settle(reservation: Reservation, actualNano: number, now: number): Promise<readonly BudgetState[]> {
-    return this.#settle(holdsOf(reservation, actualNano), reservation.id, actualNano, now);
+    return this.#settle(storeReservation(reservation, actualNano).holds, reservation.id, actualNano, now);
   }
 
   async budgetStates(agentId: string, team: string | null, budgets: readonly CompiledBudget[], now: number): Promise<readonly BudgetState[]> {
@@ -95,7 +95,7 @@ export class MemoryStore implements CounterStore {
         this.#ledgers.set(hold.key, ledger);
       });
     }
-    return { ok: true, reservation: plan.holds.length === 0 ? null : new StoreReservation(id, request.estimateNano, plan.holds) };
+    return { ok: true, reservation: plan.holds.length === 0 ? null : new StoreReservation(id, request.estimateNano, plan.holds, plan.tag) };
   }
 
   #settle(holds: readonly BudgetHold[], id: string, actualNano: number, now: number): BudgetState[] {

@@ -28,6 +28,8 @@ export interface BudgetHold {
 }
 
 export interface AcquirePlan {
+  /** The request's hash tag (keys.ts): every key below carries it. */
+  readonly tag: string;
   readonly rates: readonly RatePlan[];
   readonly holds: readonly BudgetHold[];
 }
@@ -56,6 +58,7 @@ export function planAcquire(request: AcquireRequest): AcquirePlan {
   checkNano(request.estimateNano, 'estimateNano');
   const tag = hashTag(request.agentId, request.team);
   return {
+    tag,
     rates: request.rates.map((check) => ({ check, key: rateKey(tag, request.agentId, check.id) })),
     holds: budgetHolds(request.agentId, request.team, request.budgets, request.now, request.reservationTtlMs),
   };
@@ -70,19 +73,22 @@ export class StoreReservation implements Reservation {
   readonly id: string;
   readonly estimateNano: number;
   readonly holds: readonly BudgetHold[];
+  /** The hash tag of its keys: a Cluster can run its settle only with keys of the same slot. */
+  readonly tag: string;
 
-  constructor(id: string, estimateNano: number, holds: readonly BudgetHold[]) {
+  constructor(id: string, estimateNano: number, holds: readonly BudgetHold[], tag: string) {
     this.id = id;
     this.estimateNano = estimateNano;
     this.holds = holds;
+    this.tag = tag;
   }
 }
 
-/** The windows a reservation holds; also checks the actual cost about to be charged. */
-export function holdsOf(reservation: Reservation, actualNano: number): readonly BudgetHold[] {
+/** The reservation as acquire() made it; also checks the actual cost about to be charged. */
+export function storeReservation(reservation: Reservation, actualNano: number): StoreReservation {
   checkNano(actualNano, 'actualNano');
   if (!(reservation instanceof StoreReservation)) throw new TypeError('settle() takes a reservation returned by acquire()');
-  return reservation.holds;
+  return reservation;
 }
 
 export function budgetState(hold: BudgetHold, spentNano: number, reservedNano: number): BudgetState {

@@ -3,6 +3,12 @@
 // a Redis restart empties the script cache) that sees and writes all the keys of one request
 // atomically. Key layout and hash tags: keys.ts.
 //
+// One round trip per request, not two: a settle waits up to SETTLE_LINGER_MS and rides with
+// the next acquire, whose script applies it first (so that acquire sees the actual cost); the
+// settles no acquire took go together in one call when the linger ends. On a Cluster only
+// settles with the acquire's hash tag (same slot) ride with it. The caller's settle() promise
+// resolves once its settle has run, with the windows' state after it.
+//
 // Rates use an exact sliding-window log, not GCRA. The SPEC promises "at most N in any such
 // period, a burst of N allowed". GCRA with a burst of N admits a burst of N and then one more
 // every period/N, so some windows of one period hold up to 2N - 1 requests; the log admits a
@@ -18,7 +24,7 @@
 // per `store.on_error`); no call waits longer than the deadline.
 import { readFileSync } from 'node:fs';
 import type { CompiledBudget } from '../config/compiled.ts';
-import { budgetHolds, budgetState, holdsOf, idGenerator, planAcquire, retryAfterSec, StoreReservation, type BudgetHold } from './plan.ts';
+import { budgetHolds, budgetState, idGenerator, planAcquire, retryAfterSec, storeReservation, StoreReservation, type BudgetHold } from './plan.ts';
 import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.ts';
 import { StoreUnavailableError, type AcquireRequest, type AcquireResult, type BudgetState, type CounterStore, type Reservation } from './types.ts';
 
@@ -38,16 +44,53 @@ interface ScriptCommands {
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const release = lua('release');
-const SCRIPTS = { portcullisAcquire: release + lua('acquire'), portcullisSettle: lua('settle'), portcullisState: release + lua('state') };
+const settle = lua('settle');
+const SCRIPTS = {
+  portcullisAcquire: settle + release + lua('acquire'),
+  portcullisSettle: settle + lua('settle-batch'),
+  portcullisState: release + lua('state'),
+};
 const DEFAULT_DEADLINE_MS = 1_500;
+/** How long a settle waits for an acquire to ride with: also how late its audit record may be. */
+const SETTLE_LINGER_MS = 2;
 
-function windowKeys(holds: readonly BudgetHold[]): string[] {
-  return holds.flatMap((hold) => [hold.key, hold.expiryKey]);
+interface PendingSettle {
+  readonly reservation: StoreReservation;
+  readonly actualNano: number;
+  readonly now: number;
+  readonly resolve: (states: readonly BudgetState[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function pushWindowKeys(keys: string[], holds: readonly BudgetHold[]): void {
+  for (const hold of holds) keys.push(hold.key, hold.expiryKey);
+}
+
+/** The settles' part of a script call (settle.lua's layout): S first, then one section each. */
+function settleCall(batch: readonly PendingSettle[]): { keys: string[]; args: ScriptArg[] } {
+  const keys: string[] = [];
+  const args: ScriptArg[] = [batch.length];
+  for (const { reservation, actualNano, now } of batch) {
+    pushWindowKeys(keys, reservation.holds);
+    args.push(reservation.holds.length, reservation.id, String(actualNano));
+    for (const hold of reservation.holds) args.push(Math.max(1, hold.expireAt - now));
+  }
+  return { keys, args };
+}
+
+/** Hands each settle its windows' state from the front of `reply`; returns where the rest starts. */
+function resolveSettles(batch: readonly PendingSettle[], reply: readonly number[]): number {
+  let at = 0;
+  for (const { reservation, resolve } of batch) {
+    resolve(states(reservation.holds, reply, at));
+    at += 2 * reservation.holds.length;
+  }
+  return at;
 }
 
 /** Spent/reserved pairs from settle.lua or state.lua → states, in hold order. */
-function states(holds: readonly BudgetHold[], reply: readonly number[]): BudgetState[] {
-  return holds.map((hold, j) => budgetState(hold, reply[2 * j] as number, reply[2 * j + 1] as number));
+function states(holds: readonly BudgetHold[], reply: readonly number[], from = 0): BudgetState[] {
+  return holds.map((hold, j) => budgetState(hold, reply[from + 2 * j] as number, reply[from + 2 * j + 1] as number));
 }
 
 export class RedisStore implements CounterStore {
@@ -59,6 +102,10 @@ export class RedisStore implements CounterStore {
   #firstReady: Promise<void> | null;
   /** The last call failed: the socket may be dead before ioredis has noticed (status still 'ready'). */
   #failing = false;
+  /** On a Cluster a script may only touch keys of one slot. */
+  readonly #cluster: boolean;
+  #pending: PendingSettle[] = [];
+  #lingering: NodeJS.Timeout | null = null;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.#client = createRedisClient(url, options);
@@ -77,6 +124,7 @@ export class RedisStore implements CounterStore {
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, { lua: script });
     this.#commands = this.#client as unknown as ScriptCommands;
     this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.#cluster = this.#client.isCluster;
   }
 
   get healthy(): boolean {
@@ -87,47 +135,92 @@ export class RedisStore implements CounterStore {
     const { now } = request;
     const plan = planAcquire(request);
     const id = this.#nextId();
-    const keys = [...plan.rates.map((rate) => rate.key), ...windowKeys(plan.holds)];
-    const args: ScriptArg[] = [now, id, String(request.estimateNano), now + request.reservationTtlMs, plan.rates.length];
+    const riding = this.#takeSettles(plan.tag);
+    const { keys, args } = settleCall(riding);
+    for (const rate of plan.rates) keys.push(rate.key);
+    pushWindowKeys(keys, plan.holds);
+    args.push(now, id, String(request.estimateNano), now + request.reservationTtlMs, plan.rates.length);
     for (const { check } of plan.rates) args.push(check.limit, check.periodMs);
     for (const hold of plan.holds) args.push(hold.limitNano, Math.max(1, hold.expireAt - now));
 
-    const reply = await this.#call(() => this.#commands.portcullisAcquire(keys.length, ...keys, ...args));
-    const [outcome, index, a, b] = reply as [number, number, number, number];
+    let reply: number[];
+    try {
+      reply = await this.#call(() => this.#commands.portcullisAcquire(keys.length, ...keys, ...args));
+    } catch (error) {
+      for (const pending of riding) pending.reject(error);
+      throw error;
+    }
+    const at = resolveSettles(riding, reply);
+    const outcome = reply[at] as number;
+    const index = reply[at + 1] as number;
     if (outcome === 1) {
       const rate = plan.rates[index - 1]?.check;
       if (rate === undefined) throw new Error(`acquire.lua refused unknown rate ${index}`);
-      return { ok: false, code: 'rate_limited', rate, retryAfterSec: retryAfterSec(a) };
+      return { ok: false, code: 'rate_limited', rate, retryAfterSec: retryAfterSec(reply[at + 2] as number) };
     }
     if (outcome === 2) {
       const hold = plan.holds[index - 1];
       if (hold === undefined) throw new Error(`acquire.lua refused unknown budget ${index}`);
-      return { ok: false, code: 'budget_exceeded', budget: budgetState(hold, a, b) };
+      return { ok: false, code: 'budget_exceeded', budget: budgetState(hold, reply[at + 2] as number, reply[at + 3] as number) };
     }
-    return { ok: true, reservation: plan.holds.length === 0 ? null : new StoreReservation(id, request.estimateNano, plan.holds) };
+    return { ok: true, reservation: plan.holds.length === 0 ? null : new StoreReservation(id, request.estimateNano, plan.holds, plan.tag) };
   }
 
   async settle(reservation: Reservation, actualNano: number, now: number): Promise<readonly BudgetState[]> {
-    const holds = holdsOf(reservation, actualNano);
-    if (holds.length === 0) return [];
-    const keys = windowKeys(holds);
-    const args: ScriptArg[] = [reservation.id, String(actualNano), ...holds.map((hold) => Math.max(1, hold.expireAt - now))];
-    return states(holds, await this.#call(() => this.#commands.portcullisSettle(keys.length, ...keys, ...args)));
+    const held = storeReservation(reservation, actualNano);
+    if (held.holds.length === 0) return [];
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ reservation: held, actualNano, now, resolve, reject });
+      this.#lingering ??= setTimeout(() => this.#flushSettles(), SETTLE_LINGER_MS);
+    });
   }
 
   async budgetStates(agentId: string, team: string | null, budgets: readonly CompiledBudget[], now: number): Promise<readonly BudgetState[]> {
     if (budgets.length === 0) return [];
     const holds = budgetHolds(agentId, team, budgets, now, 0);
-    const keys = windowKeys(holds);
+    const keys: string[] = [];
+    pushWindowKeys(keys, holds);
     return states(holds, await this.#call(() => this.#commands.portcullisState(keys.length, ...keys, now)));
   }
 
   async close(): Promise<void> {
+    await this.#flushSettles();
     try {
       await this.#client.quit();
     } catch {
       this.#client.disconnect();
     }
+  }
+
+  /** The pending settles an acquire with this hash tag may carry (all of them off a Cluster). */
+  #takeSettles(tag: string): PendingSettle[] {
+    if (this.#pending.length === 0) return [];
+    if (!this.#cluster) {
+      const all = this.#pending;
+      this.#pending = [];
+      return all;
+    }
+    const riding = this.#pending.filter((pending) => pending.reservation.tag === tag);
+    if (riding.length > 0) this.#pending = this.#pending.filter((pending) => pending.reservation.tag !== tag);
+    return riding;
+  }
+
+  /** Runs the settles no acquire took: one call, or one per slot on a Cluster. */
+  async #flushSettles(): Promise<void> {
+    if (this.#lingering !== null) clearTimeout(this.#lingering);
+    this.#lingering = null;
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    const groups = this.#cluster ? Map.groupBy(batch, (pending) => pending.reservation.tag).values() : [batch];
+    await Promise.all([...groups].map(async (group) => {
+      const { keys, args } = settleCall(group);
+      try {
+        resolveSettles(group, await this.#call(() => this.#commands.portcullisSettle(keys.length, ...keys, ...args)));
+      } catch (error) {
+        for (const pending of group) pending.reject(error);
+      }
+    }));
   }
 
   async #call<T>(run: () => Promise<T>): Promise<T> {

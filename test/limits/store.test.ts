@@ -1,6 +1,7 @@
 // One suite, run against both counter stores (like envoy ratelimit's shared cache tests): the
 // memory store and the Redis store must agree on every rate, budget and window decision.
 // The clock is injected; nothing sleeps.
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/limits/memory-store.ts';
 import { usdToNano } from '../../src/limits/money.ts';
@@ -232,6 +233,71 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
   beforeEach(async () => {
     await redis.flush();
   });
-  // Two script runs per pair (~20k pairs/s on loopback): a million would take the best part of a minute.
-  counterStoreSuite(() => new RedisStore(redis.url), { microSettles: 20_000 });
+  // ~25k pairs/s on loopback: a million would take most of a minute.
+  counterStoreSuite(() => new RedisStore(redis.url), { microSettles: 100_000 });
+
+  describe('one round trip per request', () => {
+    const limited = budget('daily', 3);
+
+    async function scriptRuns(run: () => Promise<void>): Promise<number> {
+      const admin = new Redis(redis.url);
+      try {
+        await admin.config('RESETSTAT');
+        await run();
+        const stats = await admin.info('commandstats');
+        return [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      } finally {
+        await admin.quit();
+      }
+    }
+
+    it('a settle rides with the next acquire, which sees the actual cost', async () => {
+      const store = new RedisStore(redis.url);
+      try {
+        // Scripts loaded first, so the count below is of EVALSHA runs only.
+        await store.settle(reservationOf(await store.acquire(request(T0, { budgets: [limited], estimateUsd: 0 }))), 0, T0);
+        let settled: Promise<unknown> = Promise.resolve();
+        const runs = await scriptRuns(async () => {
+          const first = reservationOf(await store.acquire(request(T0 + 1, { budgets: [limited], estimateUsd: 2 })));
+          settled = store.settle(first, usdToNano(0.5), T0 + 2);
+          // Reserved 2 + estimate 2 would cross $3; after the settle it is 0.5 + 2.
+          expect((await store.acquire(request(T0 + 3, { budgets: [limited], estimateUsd: 2 }))).ok).toBe(true);
+        });
+        expect(runs).toBe(2);
+        expect(await settled).toEqual([expect.objectContaining({ id: 'daily', spentUsd: 0.5, reservedUsd: 0 })]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('settles no acquire takes run on their own within moments, and close() runs what is pending', async () => {
+      const store = new RedisStore(redis.url);
+      const alone = reservationOf(await store.acquire(request(T0, { budgets: [limited], estimateUsd: 1 })));
+      expect(await store.settle(alone, usdToNano(0.25), T0 + 1)).toEqual([expect.objectContaining({ spentUsd: 0.25, reservedUsd: 0 })]);
+      const last = reservationOf(await store.acquire(request(T0 + 2, { budgets: [limited], estimateUsd: 1 })));
+      const pending = store.settle(last, usdToNano(0.5), T0 + 3);
+      await store.close();
+      expect(await pending).toEqual([expect.objectContaining({ spentUsd: 0.75, reservedUsd: 0 })]);
+      const reader = new RedisStore(redis.url);
+      try {
+        expect(await reader.budgetStates('agent-1', null, [limited], T0 + 4)).toEqual([expect.objectContaining({ spentUsd: 0.75, reservedUsd: 0 })]);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('a settle riding with an acquire the store never answers fails with it', async () => {
+      const store = new RedisStore(redis.url, { deadlineMs: 300, commandTimeoutMs: 200 });
+      try {
+        const reservation = reservationOf(await store.acquire(request(T0, { budgets: [limited], estimateUsd: 1 })));
+        process.kill(redis.pid, 'SIGSTOP');
+        const settled = store.settle(reservation, usdToNano(0.5), T0 + 1);
+        await expect(store.acquire(request(T0 + 2, { budgets: [limited], estimateUsd: 1 }))).rejects.toThrow(/counter store unavailable/);
+        await expect(settled).rejects.toThrow(/counter store unavailable/);
+      } finally {
+        process.kill(redis.pid, 'SIGCONT');
+        await store.close();
+      }
+    });
+  });
 });

@@ -1,22 +1,29 @@
--- One acquire (see src/limits/redis-store.ts; runs after release.lua): check every rate limit
--- and every budget window of a request, then commit all of them or none. Atomic because Redis
--- runs a script alone.
+-- One acquire (see src/limits/redis-store.ts; runs after settle.lua and release.lua): apply
+-- the settles riding with it, then check every rate limit and every budget window of a request
+-- and commit all of them or none. Atomic because Redis runs a script alone.
 --
--- KEYS: R rate logs, then one (window hash, expiry zset) pair per budget.
--- ARGV: now, id, estimate, reservation expiry, R,
+-- KEYS (after the settles' keys): R rate logs, then one (window hash, expiry zset) pair per budget.
+-- ARGV (after the settles' arguments): now, id, estimate, reservation expiry, R,
 --       R x (limit, period ms), B x (limit, key ttl ms).
 -- Amounts are integer nano-dollars passed as decimal strings and handed to HINCRBY as such:
 -- Lua numbers (doubles) are exact below 2^53, which is enough to compare amounts, but an amount
 -- is never formatted back into a command argument.
--- Returns {0} admitted, {1, rate index, ms to wait} or {2, budget index, spent, reserved}.
-local now = tonumber(ARGV[1])
-local id = ARGV[2]
-local estimate = ARGV[3]
+-- Returns the settles' spent/reserved pairs, then {0} admitted, {1, rate index, ms to wait} or
+-- {2, budget index, spent, reserved}.
+local out = {}
+local k, a = applySettles(out)
+local function result(...)
+  for _, v in ipairs({...}) do out[#out + 1] = v end
+  return out
+end
+local now = tonumber(ARGV[a + 1])
+local id = ARGV[a + 2]
+local estimate = ARGV[a + 3]
 local estimateNum = tonumber(estimate)
-local resExpiry = ARGV[4]
-local r = tonumber(ARGV[5])
-local b = (#KEYS - r) / 2
-local budgetArgs = 5 + 2 * r
+local resExpiry = ARGV[a + 4]
+local r = tonumber(ARGV[a + 5])
+local b = (#KEYS - k - r) / 2
+local budgetArgs = a + 5 + 2 * r
 
 -- Rates: an exact sliding window. The log holds the admission times of the last period
 -- (unique members, time as score); a request is admitted while fewer than `limit` remain in
@@ -26,9 +33,9 @@ local budgetArgs = 5 + 2 * r
 local refusedRate = 0
 local longestWait = 0
 for i = 1, r do
-  local key = KEYS[i]
-  local limit = tonumber(ARGV[4 + 2 * i])
-  local period = tonumber(ARGV[5 + 2 * i])
+  local key = KEYS[k + i]
+  local limit = tonumber(ARGV[a + 4 + 2 * i])
+  local period = tonumber(ARGV[a + 5 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
   local count = redis.call('ZCARD', key)
   if count >= limit then
@@ -41,13 +48,13 @@ for i = 1, r do
     end
   end
 end
-if refusedRate > 0 then return {1, refusedRate, longestWait} end
+if refusedRate > 0 then return result(1, refusedRate, longestWait) end
 
 -- Budgets: release reservations whose replica never settled them, then check
 -- spent + reserved + estimate <= limit (with no estimate: spent + reserved < limit).
 for j = 1, b do
-  local hash = KEYS[r + 2 * j - 1]
-  local expiry = KEYS[r + 2 * j]
+  local hash = KEYS[k + r + 2 * j - 1]
+  local expiry = KEYS[k + r + 2 * j]
   releaseExpired(hash, expiry, now)
   local values = redis.call('HMGET', hash, 's', 'r')
   local s = tonumber(values[1]) or 0
@@ -55,19 +62,19 @@ for j = 1, b do
   local limit = tonumber(ARGV[budgetArgs + 2 * j - 1])
   local over
   if estimateNum > 0 then over = s + res + estimateNum > limit else over = s + res >= limit end
-  if over then return {2, j, s, res} end
+  if over then return result(2, j, s, res) end
 end
 
 -- Every check passed: commit. Key TTLs only collect garbage; correctness comes from the
 -- scores and the window start in the budget key names.
 for i = 1, r do
-  redis.call('ZADD', KEYS[i], ARGV[1], id)
-  redis.call('PEXPIRE', KEYS[i], ARGV[5 + 2 * i])
+  redis.call('ZADD', KEYS[k + i], ARGV[a + 1], id)
+  redis.call('PEXPIRE', KEYS[k + i], ARGV[a + 5 + 2 * i])
 end
 if estimateNum > 0 then
   for j = 1, b do
-    local hash = KEYS[r + 2 * j - 1]
-    local expiry = KEYS[r + 2 * j]
+    local hash = KEYS[k + r + 2 * j - 1]
+    local expiry = KEYS[k + r + 2 * j]
     local ttl = ARGV[budgetArgs + 2 * j]
     redis.call('HINCRBY', hash, 'r', estimate)
     redis.call('HSET', hash, id, estimate)
@@ -76,4 +83,4 @@ if estimateNum > 0 then
     redis.call('PEXPIRE', expiry, ttl)
   end
 end
-return {0}
+return result(0)

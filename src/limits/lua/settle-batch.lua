@@ -1,0 +1,4 @@
+-- Settles alone, when no acquire came to carry them (runs after settle.lua).
+local out = {}
+applySettles(out)
+return out
