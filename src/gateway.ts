@@ -15,6 +15,7 @@ import { startAdminServer, type AdminServer } from './admin/server.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import type { CompiledConfig } from './config/compiled.ts';
 import { ConfigError, ConfigReadError, type ConfigIssue } from './config/issues.ts';
+import { reclaimMemory } from './config/reclaim-memory.ts';
 import { loadConfig, type LoadOptions } from './config/load.ts';
 import { DestinationGuard } from './destination/classify.ts';
 import { Resolver } from './destination/resolve.ts';
@@ -95,8 +96,17 @@ export class Gateway {
     metrics.setConfig(config);
 
     const gateway = new Gateway(await buildRuntime(config, parts), parts, options);
+    gateway.#reclaimMemory();
     await gateway.#listen(config);
     return gateway;
+  }
+
+  #reclaimMemory(): void {
+    const started = performance.now();
+    const freedMb = reclaimMemory();
+    if (freedMb !== null) {
+      this.#parts.log.info({ freedMb: Math.round(freedMb), pauseMs: Math.round(performance.now() - started) }, 'memory left by config loading returned to the OS');
+    }
   }
 
   get runtime(): Runtime {
@@ -157,6 +167,7 @@ export class Gateway {
     metrics.setConfig(config);
     metrics.configReload('success');
     log.info({ policyVersion: config.version, previous: old.version }, 'config reloaded');
+    this.#reclaimMemory();
     // Pools finish their in-flight requests before they close.
     void previous.upstreams.close();
     return { ok: true, version: config.version };

@@ -2,7 +2,7 @@
 // CPU time and peak RSS over exactly that load (read from /proc around it). Variants of a case
 // run alternately, round after round, so slow drift on a shared machine hits them all alike.
 import type { Command, Figures, LoadFigures } from './messages.ts';
-import { cpuMs, peakRssKb, resetPeakRss } from './proc.ts';
+import { cpuMs, ioSyscalls, peakRssKb, resetPeakRss } from './proc.ts';
 import type { ProxyProcess, Stack } from './stack.ts';
 import { median } from './stats.ts';
 
@@ -10,6 +10,8 @@ export interface Measured<F extends Figures = Figures> {
   readonly figures: F;
   /** CPU ms the proxy process spent during the load; null when direct. */
   readonly cpuMs: number | null;
+  /** Read + write system calls of the proxy process during the load; null when direct. */
+  readonly syscalls: number | null;
   readonly peakRssMb: number | null;
 }
 
@@ -39,10 +41,12 @@ export interface Row {
 export async function measure<F extends Figures>(stack: Stack, proxy: ProxyProcess | null, command: Command): Promise<Measured<F>> {
   if (proxy !== null) resetPeakRss(proxy.pid);
   const before = proxy === null ? 0 : cpuMs(proxy.pid);
+  const callsBefore = proxy === null ? 0 : ioSyscalls(proxy.pid);
   const figures = (await stack.client.send(command)) as F;
   return {
     figures,
     cpuMs: proxy === null ? null : cpuMs(proxy.pid) - before,
+    syscalls: proxy === null ? null : ioSyscalls(proxy.pid) - callsBefore,
     peakRssMb: proxy === null ? null : peakRssKb(proxy.pid) / 1024,
   };
 }
@@ -64,6 +68,8 @@ export function loadRow(caseName: string, via: string, runs: readonly Measured<L
   const errors = runs.reduce((sum, r) => sum + r.figures.errors, 0);
   const cpu = runs[0]?.cpuMs === null ? Number.NaN : median(runs.map((r) => ((r.cpuMs ?? 0) * 1000) / r.figures.requests));
   const peak = Math.max(...runs.map((r) => r.peakRssMb ?? Number.NaN));
+  const syscalls = runs[0]?.syscalls == null ? Number.NaN : median(runs.map((r) => (r.syscalls ?? 0) / r.figures.requests));
+  const notes = [errors > 0 ? `${errors} errors` : '', Number.isFinite(syscalls) ? `${syscalls.toFixed(1)} I/O syscalls/req` : ''];
   return {
     case: caseName,
     via,
@@ -73,6 +79,6 @@ export function loadRow(caseName: string, via: string, runs: readonly Measured<L
     cpuMsPer1k: Number.isFinite(cpu) ? cpu : null,
     peakRssMb: Number.isFinite(peak) ? peak : null,
     ratio: directRps === null ? null : rps / directRps,
-    note: errors > 0 ? `${errors} errors` : '',
+    note: notes.filter(Boolean).join('; '),
   };
 }
