@@ -110,6 +110,10 @@ export async function handleRequest(
       if (failure.code !== 'request_too_large') rt.log.warn({ err, requestId: ex.id, host: target.host }, 'upstream request failed');
       refuse(ex, res, failure.code, failure.message, failure.code === 'request_too_large');
     }
+    if (ex.upstreamError !== null) {
+      rt.log.warn({ requestId: ex.id, host: target.host, err: ex.upstreamError }, 'upstream failed after its response began; the agent got a cut response');
+      ex.message ??= `upstream failed after the response began: ${ex.upstreamError}`;
+    }
     const usage = meter?.finish() ?? null;
     if (usage !== null) ex.usage = auditUsage(usage);
     if (reservation !== null || rule?.meter.kind === 'fixed' || meterKind !== null) {

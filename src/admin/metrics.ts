@@ -10,6 +10,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CompiledConfig } from '../config/compiled.ts';
 import type { BudgetState } from '../limits/types.ts';
+import { HotCounter, HotHistogram, type CounterCell, type HistogramCell } from './hot-metrics.ts';
 
 /** `to_upstream`: bytes the agent sent (request bodies, tunnel bytes out); `to_agent`: bytes sent back. */
 export type ByteDirection = 'to_upstream' | 'to_agent';
@@ -41,8 +42,8 @@ const MAX_ACTORS = 50;
 const MAX_ACTOR_LENGTH = 64;
 
 interface RequestChildren {
-  readonly count: { inc(): void };
-  readonly duration: { observe(value: number): void };
+  readonly count: CounterCell;
+  readonly duration: HistogramCell;
 }
 
 export class Metrics {
@@ -54,10 +55,12 @@ export class Metrics {
   readonly #actors = new Set<string>();
   readonly #requestChildren = new Map<string, RequestChildren>();
 
-  readonly #requests: Counter<'agent' | 'decision' | 'code' | 'rule'>;
-  readonly #requestDuration: Histogram<'agent' | 'decision'>;
-  readonly #upstreamDuration: Histogram;
-  readonly #bytes: Counter<'direction'>;
+  readonly #requests: HotCounter;
+  readonly #requestDuration: HotHistogram;
+  readonly #upstreamDuration: HistogramCell;
+  readonly #bytes: HotCounter;
+  /** A series appears with its first byte, as prom-client's would. */
+  readonly #bytesCells: Partial<Record<ByteDirection, CounterCell>> = {};
   readonly #spend: Counter<'agent' | 'budget'>;
   readonly #budgetRemaining: Gauge<'agent' | 'budget'>;
   readonly #rateLimited: Counter<'agent' | 'rule'>;
@@ -72,31 +75,15 @@ export class Metrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.#requests = new Counter({
-      name: 'portcullis_requests_total',
-      help: 'Requests and tunnels by final decision, code and deciding rule.',
-      labelNames: ['agent', 'decision', 'code', 'rule'],
-      registers,
-    });
-    this.#requestDuration = new Histogram({
-      name: 'portcullis_request_duration_seconds',
-      help: 'Time from request (or CONNECT) to the end of the response, as the agent saw it.',
-      labelNames: ['agent', 'decision'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.#upstreamDuration = new Histogram({
-      name: 'portcullis_upstream_duration_seconds',
-      help: 'Time from dialling the upstream to the end of its response.',
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.#bytes = new Counter({
-      name: 'portcullis_request_bytes_total',
-      help: 'Body and tunnel bytes relayed: to_upstream (from agents) and to_agent (from upstreams).',
-      labelNames: ['direction'],
-      registers,
-    });
+    // Recorded once or twice per request: cells resolved once, no label hashing per call.
+    this.#requests = new HotCounter('portcullis_requests_total',
+      'Requests and tunnels by final decision, code and deciding rule.', this.registry);
+    this.#requestDuration = new HotHistogram('portcullis_request_duration_seconds',
+      'Time from request (or CONNECT) to the end of the response, as the agent saw it.', DURATION_BUCKETS, this.registry);
+    this.#upstreamDuration = new HotHistogram('portcullis_upstream_duration_seconds',
+      'Time from dialling the upstream to the end of its response.', DURATION_BUCKETS, this.registry).cell();
+    this.#bytes = new HotCounter('portcullis_request_bytes_total',
+      'Body and tunnel bytes relayed: to_upstream (from agents) and to_agent (from upstreams).', this.registry);
     this.#spend = new Counter({
       name: 'portcullis_spend_usd_total',
       help: 'Settled spend in USD charged against each budget.',
@@ -202,8 +189,8 @@ export class Metrics {
     let children = this.#requestChildren.get(key);
     if (children === undefined) {
       children = {
-        count: this.#requests.labels({ agent, decision: observation.decision, code: observation.code, rule }),
-        duration: this.#requestDuration.labels({ agent, decision: observation.decision }),
+        count: this.#requests.cell({ agent, decision: observation.decision, code: observation.code, rule }),
+        duration: this.#requestDuration.cell({ agent, decision: observation.decision }),
       };
       this.#requestChildren.set(key, children);
     }
@@ -216,7 +203,7 @@ export class Metrics {
   }
 
   bytes(direction: ByteDirection, count: number): void {
-    if (count > 0) this.#bytes.inc({ direction }, count);
+    if (count > 0) (this.#bytesCells[direction] ??= this.#bytes.cell({ direction })).inc(count);
   }
 
   /** Settled cost charged to one budget. */

@@ -1,6 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange } from '../exchange.ts';
 import type { Runtime } from '../runtime.ts';
@@ -25,21 +24,15 @@ afterAll(async () => {
 });
 
 describe('forward', () => {
-  it('streams the response, counts it, and leaves nothing of the exchange on the pooled upstream body', async () => {
-    let body: Readable | null = null;
-    // The real pools, with the response body kept for inspection after the exchange is over.
-    const rt = {
-      upstreams: {
-        request: async (t: UpstreamTarget, options: Parameters<Upstreams['request']>[1]) => {
-          const response = await upstreams.request(t, options);
-          body = response.body;
-          return response;
-        },
-      },
-    } as unknown as Runtime;
+  it('streams the response, counts it, and leaves nothing of the exchange on the agent response', async () => {
+    const rt = { upstreams } as unknown as Runtime;
     const ex = new Exchange();
+    let listenersBefore = -1;
+    let response: ServerResponse | null = null;
     const done = new Promise<void>((resolve, reject) => {
       const agentSide = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+        response = res;
+        listenersBefore = res.listenerCount('close') + res.listenerCount('drain');
         forward(rt, ex, req, res, target, '/x', new Map(), 1_000_000, null, null).then(resolve, reject);
       });
       agentSide.listen(0, '127.0.0.1', async () => {
@@ -53,14 +46,35 @@ describe('forward', () => {
     await done;
     expect(ex.status).toBe(200);
     expect(ex.responseBytes).toBe(5);
-    const used = body as Readable | null;
-    expect(used).not.toBeNull();
-    // The body can outlive the request, and what its listeners reach would outlive it too (into
-    // the old generation): only a no-op error listener may remain.
-    expect(used!.listenerCount('data')).toBe(0);
-    expect(used!.listenerCount('end')).toBe(0);
-    const errorListeners = used!.listeners('error');
-    expect(errorListeners).toHaveLength(1);
-    expect(errorListeners[0]!.length).toBe(0);
+    expect(ex.upstreamMs).toBeGreaterThan(0);
+    // The relay's listeners go when the exchange ends: what they reach (exchange, meter) must
+    // not live on with a keep-alive socket.
+    const res = response as ServerResponse | null;
+    expect(res).not.toBeNull();
+    expect(res!.listenerCount('close') + res!.listenerCount('drain')).toBe(listenersBefore);
+  });
+
+  it('rejects with upstream_error when the upstream cannot be reached, before any response', async () => {
+    const rt = { upstreams } as unknown as Runtime;
+    const ex = new Exchange();
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const outcome = await new Promise<unknown>((resolve) => {
+      const agentSide = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+        forward(rt, ex, req, res, { ...target, port }, '/x', new Map(), 1_000_000, null, null).then(
+          () => resolve('resolved'),
+          (err: unknown) => { res.end(); resolve(err); },
+        );
+      });
+      agentSide.listen(0, '127.0.0.1', async () => {
+        const { port: agentPort } = agentSide.address() as AddressInfo;
+        await (await fetch(`http://127.0.0.1:${agentPort}/x`)).text();
+        agentSide.close();
+      });
+    });
+    expect(outcome).toMatchObject({ code: 'upstream_error' });
+    expect(ex.status).toBeNull();
   });
 });

@@ -58,8 +58,8 @@ export class Upstreams {
     return pool;
   }
 
-  request(target: UpstreamTarget, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
-    return this.pool(target).request(options);
+  dispatch(target: UpstreamTarget, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    this.pool(target).dispatch(options, handler);
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,12 @@ export async function loadInterceptionCa(
   files: { readonly cert: string; readonly key: string },
   now: () => number = Date.now,
 ): Promise<InterceptionCa> {
-  const [certPem, keyPem] = await Promise.all([readText(files.cert, 'certificate'), readText(files.key, 'key')]);
+  // Both reads run at once; when both fail, the certificate's error is the one reported, every time.
+  const [cert, key] = await Promise.allSettled([readText(files.cert, 'certificate'), readText(files.key, 'key')]);
+  if (cert.status === 'rejected') throw cert.reason;
+  if (key.status === 'rejected') throw key.reason;
+  const certPem = cert.value;
+  const keyPem = key.value;
   let ca: InterceptionCa;
   try {
     ca = authorityFromPem(certPem, keyPem);
