@@ -10,78 +10,47 @@ import type { AuditRecordBody } from './record.ts';
 
 export type SealedRecord = AuditRecordBody & ChainedFields;
 
-/** A value as `canonicalize` writes it; undefined for a member it leaves out. */
-function value(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      if (!v.isWellFormed()) throw new Error('Lone surrogate is not allowed');
-      return JSON.stringify(v);
-    case 'number':
-      if (!Number.isFinite(v)) throw new Error(`${v} is not allowed`);
-      return JSON.stringify(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'object':
-      return v === null ? 'null' : canonicalize(v);
-    default:
-      return undefined;
-  }
+/** A string member's value; null as JSON null. Anything else is a bug upstream, not a record to hash. */
+function str(v: string | null): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'string') throw new TypeError(`audit record: expected a string, got ${typeof v}`);
+  if (!v.isWellFormed()) throw new Error('Lone surrogate is not allowed');
+  return JSON.stringify(v);
 }
 
-/** Appends `"key":text` to an object under construction (`out` is `{` or `{…members`). */
-function put(out: string, key: string, text: string | undefined): string {
-  if (text === undefined) return out;
-  return `${out.length === 1 ? out : `${out},`}"${key}":${text}`;
+function num(v: number | null): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${v} is not allowed`);
+  return JSON.stringify(v);
 }
 
-function member(out: string, key: string, v: unknown): string {
-  return put(out, key, value(v));
+/** The free-form members (usage, budgets, approval) keep the generic serializer. */
+function obj(v: object | null): string {
+  return v === null ? 'null' : (canonicalize(v) as string);
 }
 
 function identity(i: SealedRecord['identity']): string {
   if (i === null) return 'null';
-  let out = '{';
-  out = member(out, 'cn', i['cn']);
-  out = member(out, 'fingerprint', i['fingerprint']);
-  out = member(out, 'method', i['method']);
-  out = member(out, 'spiffe', i['spiffe']);
-  return `${out}}`;
+  // Members a method does not have are absent, as canonicalize leaves out undefined.
+  let out = '';
+  for (const key of IDENTITY_KEYS) {
+    const v = i[key];
+    if (v !== undefined) out += `${out === '' ? '' : ','}"${key}":${str(v)}`;
+  }
+  return `{${out}}`;
 }
 
-function request(r: SealedRecord['request']): string {
-  let out = '{';
-  out = member(out, 'bytes', r.bytes);
-  out = member(out, 'host', r.host);
-  out = member(out, 'intercepted', r.intercepted);
-  out = member(out, 'method', r.method);
-  out = member(out, 'path', r.path);
-  out = member(out, 'port', r.port);
-  out = member(out, 'scheme', r.scheme);
-  return `${out}}`;
-}
+const IDENTITY_KEYS = ['cn', 'fingerprint', 'method', 'spiffe'] as const;
 
+/** One template, members in sorted order: no intermediate strings per member. */
 export function canonicalRecord(r: SealedRecord): string {
-  let out = '{';
-  out = member(out, 'agent', r.agent);
-  out = member(out, 'approval', r.approval);
-  out = member(out, 'budgets', r.budgets);
-  out = member(out, 'code', r.code);
-  out = member(out, 'cost_usd', r.cost_usd);
-  out = member(out, 'decision', r.decision);
-  out = put(out, 'destination', `${member('{', 'ip', r.destination.ip)}}`);
-  out = member(out, 'duration_ms', r.duration_ms);
-  out = member(out, 'id', r.id);
-  out = put(out, 'identity', identity(r.identity));
-  out = member(out, 'instance', r.instance);
-  out = member(out, 'message', r.message);
-  out = member(out, 'mode', r.mode);
-  out = member(out, 'policy_version', r.policy_version);
-  out = member(out, 'prev_hash', r.prev_hash);
-  out = put(out, 'request', request(r.request));
-  out = put(out, 'response', `${member(member('{', 'bytes', r.response.bytes), 'status', r.response.status)}}`);
-  out = member(out, 'rule', r.rule);
-  out = member(out, 'seq', r.seq);
-  out = member(out, 'ts', r.ts);
-  out = member(out, 'usage', r.usage);
-  return `${out}}`;
+  const q = r.request;
+  return `{"agent":${str(r.agent)},"approval":${obj(r.approval)},"budgets":${obj(r.budgets)},"code":${str(r.code)},` +
+    `"cost_usd":${num(r.cost_usd)},"decision":${str(r.decision)},"destination":{"ip":${str(r.destination.ip)}},` +
+    `"duration_ms":${num(r.duration_ms)},"id":${str(r.id)},"identity":${identity(r.identity)},"instance":${str(r.instance)},` +
+    `"message":${str(r.message)},"mode":${str(r.mode)},"policy_version":${str(r.policy_version)},"prev_hash":${str(r.prev_hash)},` +
+    `"request":{"bytes":${num(q.bytes)},"host":${str(q.host)},"intercepted":${q.intercepted ? 'true' : 'false'},` +
+    `"method":${str(q.method)},"path":${str(q.path)},"port":${num(q.port)},"scheme":${str(q.scheme)}},` +
+    `"response":{"bytes":${num(r.response.bytes)},"status":${num(r.response.status)}},"rule":${str(r.rule)},` +
+    `"seq":${num(r.seq)},"ts":${str(r.ts)},"usage":${obj(r.usage)}}`;
 }
