@@ -13,20 +13,48 @@ interface MetricValue {
   readonly metricName?: string;
 }
 
-interface HotMetric<Cell> {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'counter' | 'histogram';
-  readonly aggregator: 'sum';
-  cell(labels: Labels): Cell;
-  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricValue[] }>;
-  reset(): void;
-}
-
 function keyOf(labels: Labels): string {
   let key = '';
   for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`;
   return key;
+}
+
+/** One label set → one cell, made on first use; the registry reads every cell at scrape time. */
+abstract class HotMetric<Cell extends { readonly labels: Labels }> {
+  abstract readonly type: 'counter' | 'histogram';
+  readonly aggregator = 'sum';
+  readonly name: string;
+  readonly help: string;
+  readonly #cells = new Map<string, Cell>();
+
+  constructor(name: string, help: string, registry: Registry) {
+    this.name = name;
+    this.help = help;
+    registry.registerMetric(this as never);
+  }
+
+  cell(labels: Labels = {}): Cell {
+    const key = keyOf(labels);
+    let cell = this.#cells.get(key);
+    if (cell === undefined) {
+      cell = this.create({ ...labels });
+      this.#cells.set(key, cell);
+    }
+    return cell;
+  }
+
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricValue[] }> {
+    const values: MetricValue[] = [];
+    for (const cell of this.#cells.values()) this.values(cell, values);
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.#cells.clear();
+  }
+
+  protected abstract create(labels: Labels): Cell;
+  protected abstract values(cell: Cell, out: MetricValue[]): void;
 }
 
 export class CounterCell {
@@ -41,36 +69,15 @@ export class CounterCell {
   }
 }
 
-export class HotCounter implements HotMetric<CounterCell> {
+export class HotCounter extends HotMetric<CounterCell> {
   readonly type = 'counter';
-  readonly aggregator = 'sum';
-  readonly name: string;
-  readonly help: string;
-  readonly #cells = new Map<string, CounterCell>();
 
-  constructor(name: string, help: string, registry: Registry) {
-    this.name = name;
-    this.help = help;
-    registry.registerMetric(this as never);
+  protected create(labels: Labels): CounterCell {
+    return new CounterCell(labels);
   }
 
-  cell(labels: Labels = {}): CounterCell {
-    const key = keyOf(labels);
-    let cell = this.#cells.get(key);
-    if (cell === undefined) {
-      cell = new CounterCell({ ...labels });
-      this.#cells.set(key, cell);
-    }
-    return cell;
-  }
-
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricValue[] }> {
-    const values = [...this.#cells.values()].map((cell) => ({ value: cell.value, labels: cell.labels }));
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.#cells.clear();
+  protected values(cell: CounterCell, out: MetricValue[]): void {
+    out.push({ value: cell.value, labels: cell.labels });
   }
 }
 
@@ -98,47 +105,28 @@ export class HistogramCell {
   }
 }
 
-export class HotHistogram implements HotMetric<HistogramCell> {
+export class HotHistogram extends HotMetric<HistogramCell> {
   readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  readonly name: string;
-  readonly help: string;
   readonly #bounds: readonly number[];
-  readonly #cells = new Map<string, HistogramCell>();
 
   constructor(name: string, help: string, buckets: readonly number[], registry: Registry) {
-    this.name = name;
-    this.help = help;
+    super(name, help, registry);
     this.#bounds = [...buckets].sort((a, b) => a - b);
-    registry.registerMetric(this as never);
   }
 
-  cell(labels: Labels = {}): HistogramCell {
-    const key = keyOf(labels);
-    let cell = this.#cells.get(key);
-    if (cell === undefined) {
-      cell = new HistogramCell({ ...labels }, this.#bounds);
-      this.#cells.set(key, cell);
+  protected create(labels: Labels): HistogramCell {
+    return new HistogramCell(labels, this.#bounds);
+  }
+
+  protected values(cell: HistogramCell, out: MetricValue[]): void {
+    const bucket = `${this.name}_bucket`;
+    let cumulative = 0;
+    for (const [i, bound] of this.#bounds.entries()) {
+      cumulative += cell.counts[i] as number;
+      out.push({ value: cumulative, labels: { le: bound, ...cell.labels }, metricName: bucket });
     }
-    return cell;
-  }
-
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricValue[] }> {
-    const values: MetricValue[] = [];
-    for (const cell of this.#cells.values()) {
-      let cumulative = 0;
-      for (const [i, bound] of this.#bounds.entries()) {
-        cumulative += cell.counts[i] as number;
-        values.push({ value: cumulative, labels: { le: bound, ...cell.labels }, metricName: `${this.name}_bucket` });
-      }
-      values.push({ value: cell.count, labels: { le: '+Inf', ...cell.labels }, metricName: `${this.name}_bucket` });
-      values.push({ value: cell.sum, labels: cell.labels, metricName: `${this.name}_sum` });
-      values.push({ value: cell.count, labels: cell.labels, metricName: `${this.name}_count` });
-    }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.#cells.clear();
+    out.push({ value: cell.count, labels: { le: '+Inf', ...cell.labels }, metricName: bucket });
+    out.push({ value: cell.sum, labels: cell.labels, metricName: `${this.name}_sum` });
+    out.push({ value: cell.count, labels: cell.labels, metricName: `${this.name}_count` });
   }
 }
