@@ -2,7 +2,7 @@
 // CPU time and peak RSS over exactly that load (read from /proc around it). Variants of a case
 // run alternately, round after round, so slow drift on a shared machine hits them all alike.
 import type { Command, Figures, LoadFigures } from './messages.ts';
-import { cpuMs, ioSyscalls, peakRssKb, resetPeakRss } from './proc.ts';
+import { cpuSplitMs, ioSyscalls, peakRssKb, resetPeakRss } from './proc.ts';
 import type { ProxyProcess, Stack } from './stack.ts';
 import { median } from './stats.ts';
 
@@ -10,6 +10,8 @@ export interface Measured<F extends Figures = Figures> {
   readonly figures: F;
   /** CPU ms the proxy process spent during the load; null when direct. */
   readonly cpuMs: number | null;
+  /** The kernel's part of cpuMs (syscalls, loopback network stack); null when direct. */
+  readonly systemMs: number | null;
   /** Read + write system calls of the proxy process during the load; null when direct. */
   readonly syscalls: number | null;
   readonly peakRssMb: number | null;
@@ -40,12 +42,14 @@ export interface Row {
 
 export async function measure<F extends Figures>(stack: Stack, proxy: ProxyProcess | null, command: Command): Promise<Measured<F>> {
   if (proxy !== null) resetPeakRss(proxy.pid);
-  const before = proxy === null ? 0 : cpuMs(proxy.pid);
+  const before = proxy === null ? null : cpuSplitMs(proxy.pid);
   const callsBefore = proxy === null ? 0 : ioSyscalls(proxy.pid);
   const figures = (await stack.client.send(command)) as F;
+  const after = proxy === null ? null : cpuSplitMs(proxy.pid);
   return {
     figures,
-    cpuMs: proxy === null ? null : cpuMs(proxy.pid) - before,
+    cpuMs: before === null || after === null ? null : after.user + after.system - before.user - before.system,
+    systemMs: before === null || after === null ? null : after.system - before.system,
     syscalls: proxy === null ? null : ioSyscalls(proxy.pid) - callsBefore,
     peakRssMb: proxy === null ? null : peakRssKb(proxy.pid) / 1024,
   };
@@ -69,7 +73,13 @@ export function loadRow(caseName: string, via: string, runs: readonly Measured<L
   const cpu = runs[0]?.cpuMs === null ? Number.NaN : median(runs.map((r) => ((r.cpuMs ?? 0) * 1000) / r.figures.requests));
   const peak = Math.max(...runs.map((r) => r.peakRssMb ?? Number.NaN));
   const syscalls = runs[0]?.syscalls == null ? Number.NaN : median(runs.map((r) => (r.syscalls ?? 0) / r.figures.requests));
-  const notes = [errors > 0 ? `${errors} errors` : '', Number.isFinite(syscalls) ? `${syscalls.toFixed(1)} I/O syscalls/req` : ''];
+  const kernel = runs[0]?.systemMs == null ? Number.NaN
+    : median(runs.map((r) => ((r.systemMs ?? 0) * 1000) / r.figures.requests));
+  const notes = [
+    errors > 0 ? `${errors} errors` : '',
+    Number.isFinite(syscalls) ? `${syscalls.toFixed(1)} I/O syscalls/req` : '',
+    Number.isFinite(kernel) ? `kernel ${kernel.toFixed(0)} µs/req` : '',
+  ];
   return {
     case: caseName,
     via,

@@ -6,8 +6,14 @@ const TICK_MS = 10;
 
 /** User + system CPU ms (clock ticks of 10 ms: measure windows of seconds, not milliseconds). */
 export function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
+}
+
+/** User and system (kernel: syscalls, network stack) CPU ms of a process. */
+export function cpuSplitMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  return { user: Number(fields[11]) * TICK_MS, system: Number(fields[12]) * TICK_MS };
 }
 
 /** Read and write system calls so far (`/proc/PID/io` syscr + syscw): socket I/O counts here. */

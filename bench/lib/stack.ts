@@ -1,7 +1,7 @@
 // The processes of one bench run: upstream, floor proxy, gateways, Redis, load client. Each
 // proxy gets its own process so its CPU and memory can be read from /proc alone. With `pin`,
 // proxies run on CPU 1 and everything else on CPU 0 (taskset execs, so the pid is the node's).
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let gatewayRedis: ProxyProcess | null = null;
     if (options.withRedis && redisAvailable) {
       redis = await startRedis();
+      // Pinned layout: Redis shares the helpers' core, so the gateway keeps CPU 1 to itself.
+      if (helperCpu !== null) execFileSync('taskset', ['-cp', helperCpu, String(redis.pid)], { stdio: 'ignore' });
       gatewayRedis = await startGateway('gateway-redis', redis.url, true);
     }
 

@@ -3,11 +3,12 @@
 // a Redis restart empties the script cache) that sees and writes all the keys of one request
 // atomically. Key layout and hash tags: keys.ts.
 //
-// One round trip per request, not two: a settle waits up to SETTLE_LINGER_MS and rides with
-// the next acquire, whose script applies it first (so that acquire sees the actual cost); the
-// settles no acquire took go together in one call when the linger ends. On a Cluster only
-// settles with the acquire's hash tag (same slot) ride with it. The caller's settle() promise
-// resolves once its settle has run, with the windows' state after it.
+// Fewer round trips than requests: the acquires made in one event-loop turn go to Redis as one
+// script call (each still all-or-nothing on its own), and a settle waits up to SETTLE_LINGER_MS
+// to ride with the next acquires, whose script applies it first (so they see the actual cost);
+// the settles no acquire took go together in one call when the linger ends. On a Cluster a call
+// carries only keys of one hash tag (one slot). The caller's promises resolve once their
+// acquire or settle has run, with its outcome.
 //
 // Rates use an exact sliding-window log, not GCRA. The SPEC promises "at most N in any such
 // period, a burst of N allowed". GCRA with a burst of N admits a burst of N and then one more
@@ -24,7 +25,7 @@
 // per `store.on_error`); no call waits longer than the deadline.
 import { readFileSync } from 'node:fs';
 import type { CompiledBudget } from '../config/compiled.ts';
-import { budgetHolds, budgetState, idGenerator, planAcquire, retryAfterSec, storeReservation, StoreReservation, type BudgetHold } from './plan.ts';
+import { budgetHolds, budgetState, idGenerator, planAcquire, retryAfterSec, storeReservation, StoreReservation, type AcquirePlan, type BudgetHold } from './plan.ts';
 import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.ts';
 import { StoreUnavailableError, type AcquireRequest, type AcquireResult, type BudgetState, type CounterStore, type Reservation } from './types.ts';
 
@@ -53,6 +54,31 @@ const SCRIPTS = {
 const DEFAULT_DEADLINE_MS = 1_500;
 /** How long a settle waits for an acquire to ride with: also how late its audit record may be. */
 const SETTLE_LINGER_MS = 2;
+
+interface PendingAcquire {
+  readonly request: AcquireRequest;
+  readonly plan: AcquirePlan;
+  readonly id: string;
+  readonly resolve: (result: AcquireResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Four numbers per acquire from acquire.lua: {0,…} admitted, {1, rate, wait} or {2, budget, spent, reserved}. */
+function acquireResult({ request, plan, id }: PendingAcquire, reply: readonly number[], at: number): AcquireResult {
+  const outcome = reply[at] as number;
+  const index = reply[at + 1] as number;
+  if (outcome === 1) {
+    const rate = plan.rates[index - 1]?.check;
+    if (rate === undefined) throw new Error(`acquire.lua refused unknown rate ${index}`);
+    return { ok: false, code: 'rate_limited', rate, retryAfterSec: retryAfterSec(reply[at + 2] as number) };
+  }
+  if (outcome === 2) {
+    const hold = plan.holds[index - 1];
+    if (hold === undefined) throw new Error(`acquire.lua refused unknown budget ${index}`);
+    return { ok: false, code: 'budget_exceeded', budget: budgetState(hold, reply[at + 2] as number, reply[at + 3] as number) };
+  }
+  return { ok: true, reservation: plan.holds.length === 0 ? null : new StoreReservation(id, request.estimateNano, plan.holds, plan.tag) };
+}
 
 interface PendingSettle {
   readonly reservation: StoreReservation;
@@ -106,6 +132,8 @@ export class RedisStore implements CounterStore {
   readonly #cluster: boolean;
   #pending: PendingSettle[] = [];
   #lingering: NodeJS.Timeout | null = null;
+  #acquires: PendingAcquire[] = [];
+  #acquireTurn: NodeJS.Immediate | null = null;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.#client = createRedisClient(url, options);
@@ -131,39 +159,12 @@ export class RedisStore implements CounterStore {
     return this.#client.status === 'ready' && !this.#failing;
   }
 
-  async acquire(request: AcquireRequest): Promise<AcquireResult> {
-    const { now } = request;
-    const plan = planAcquire(request);
-    const id = this.#nextId();
-    const riding = this.#takeSettles(plan.tag);
-    const { keys, args } = settleCall(riding);
-    for (const rate of plan.rates) keys.push(rate.key);
-    pushWindowKeys(keys, plan.holds);
-    args.push(now, id, String(request.estimateNano), now + request.reservationTtlMs, plan.rates.length);
-    for (const { check } of plan.rates) args.push(check.limit, check.periodMs);
-    for (const hold of plan.holds) args.push(hold.limitNano, Math.max(1, hold.expireAt - now));
-
-    let reply: number[];
-    try {
-      reply = await this.#call(() => this.#commands.portcullisAcquire(keys.length, ...keys, ...args));
-    } catch (error) {
-      for (const pending of riding) pending.reject(error);
-      throw error;
-    }
-    const at = resolveSettles(riding, reply);
-    const outcome = reply[at] as number;
-    const index = reply[at + 1] as number;
-    if (outcome === 1) {
-      const rate = plan.rates[index - 1]?.check;
-      if (rate === undefined) throw new Error(`acquire.lua refused unknown rate ${index}`);
-      return { ok: false, code: 'rate_limited', rate, retryAfterSec: retryAfterSec(reply[at + 2] as number) };
-    }
-    if (outcome === 2) {
-      const hold = plan.holds[index - 1];
-      if (hold === undefined) throw new Error(`acquire.lua refused unknown budget ${index}`);
-      return { ok: false, code: 'budget_exceeded', budget: budgetState(hold, reply[at + 2] as number, reply[at + 3] as number) };
-    }
-    return { ok: true, reservation: plan.holds.length === 0 ? null : new StoreReservation(id, request.estimateNano, plan.holds, plan.tag) };
+  acquire(request: AcquireRequest): Promise<AcquireResult> {
+    return new Promise((resolve, reject) => {
+      // planAcquire throws on a bad amount: a rejected promise, like every other failure here.
+      this.#acquires.push({ request, plan: planAcquire(request), id: this.#nextId(), resolve, reject });
+      this.#acquireTurn ??= setImmediate(() => this.#flushAcquires());
+    });
   }
 
   async settle(reservation: Reservation, actualNano: number, now: number): Promise<readonly BudgetState[]> {
@@ -184,11 +185,58 @@ export class RedisStore implements CounterStore {
   }
 
   async close(): Promise<void> {
+    if (this.#acquireTurn !== null) {
+      clearImmediate(this.#acquireTurn);
+      this.#flushAcquires();
+    }
     await this.#flushSettles();
     try {
       await this.#client.quit();
     } catch {
       this.#client.disconnect();
+    }
+  }
+
+  /** Sends the acquires of this turn: one call, or one per slot on a Cluster. */
+  #flushAcquires(): void {
+    this.#acquireTurn = null;
+    const batch = this.#acquires;
+    this.#acquires = [];
+    if (this.#cluster) {
+      for (const group of Map.groupBy(batch, (pending) => pending.plan.tag).values()) void this.#runAcquires(group);
+    } else {
+      void this.#runAcquires(batch);
+    }
+  }
+
+  async #runAcquires(group: readonly PendingAcquire[]): Promise<void> {
+    const riding = this.#takeSettles((group[0] as PendingAcquire).plan.tag);
+    const { keys, args } = settleCall(riding);
+    args.push(group.length);
+    for (const { request, plan, id } of group) {
+      const { now } = request;
+      for (const rate of plan.rates) keys.push(rate.key);
+      pushWindowKeys(keys, plan.holds);
+      args.push(now, id, String(request.estimateNano), now + request.reservationTtlMs, plan.rates.length, plan.holds.length);
+      for (const { check } of plan.rates) args.push(check.limit, check.periodMs);
+      for (const hold of plan.holds) args.push(hold.limitNano, Math.max(1, hold.expireAt - now));
+    }
+    let reply: number[];
+    try {
+      reply = await this.#call(() => this.#commands.portcullisAcquire(keys.length, ...keys, ...args));
+    } catch (error) {
+      for (const pending of riding) pending.reject(error);
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    let at = resolveSettles(riding, reply);
+    for (const pending of group) {
+      try {
+        pending.resolve(acquireResult(pending, reply, at));
+      } catch (error) {
+        pending.reject(error);
+      }
+      at += 4;
     }
   }
 

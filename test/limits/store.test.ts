@@ -270,6 +270,29 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
       }
     });
 
+    it('acquires made in one turn go in one script call, each still checked on its own', async () => {
+      const store = new RedisStore(redis.url);
+      try {
+        await store.acquire(request(T0, { agentId: 'warm-up' }));
+        const fivePerMinute = rate('agent', '5/min');
+        let outcomes: Awaited<ReturnType<CounterStore['acquire']>>[] = [];
+        const runs = await scriptRuns(async () => {
+          outcomes = await Promise.all([
+            ...Array.from({ length: 8 }, (_, i) => store.acquire(request(T0 + i, { rates: [fivePerMinute] }))),
+            store.acquire(request(T0, { agentId: 'agent-2', budgets: [limited], estimateUsd: 3 })),
+            store.acquire(request(T0, { agentId: 'agent-2', budgets: [limited], estimateUsd: 1 })),
+          ]);
+        });
+        expect(runs).toBe(1);
+        expect(outcomes.slice(0, 8).map((o) => o.ok)).toEqual([true, true, true, true, true, false, false, false]);
+        expect(refusedRate(outcomes[5]!).id).toBe('agent');
+        expect(outcomes[8]?.ok).toBe(true);
+        expect(refusedBudget(outcomes[9]!)).toMatchObject({ id: 'daily', reservedUsd: 3 });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('settles no acquire takes run on their own within moments, and close() runs what is pending', async () => {
       const store = new RedisStore(redis.url);
       const alone = reservationOf(await store.acquire(request(T0, { budgets: [limited], estimateUsd: 1 })));
