@@ -1,6 +1,6 @@
 // The shared counter store (SPEC §9): several replicas, one Redis. Every call is ONE round trip,
 // a Lua script (lua/*.lua, sent once and then run by EVALSHA; ioredis falls back to EVAL after
-// a Redis restart empties the script cache) that sees and writes all the keys of one request
+// a Redis restart empties the script cache) that sees and writes all the keys of its requests
 // atomically. Key layout and hash tags: keys.ts.
 //
 // Fewer round trips than requests: the acquires made in one event-loop turn go to Redis as one
@@ -54,6 +54,8 @@ const SCRIPTS = {
 const DEFAULT_DEADLINE_MS = 1_500;
 /** How long a settle waits for an acquire to ride with: also how late its audit record may be. */
 const SETTLE_LINGER_MS = 2;
+/** Requests per script call, so that a burst stays within the arguments one command may carry. */
+const MAX_PER_CALL = 128;
 
 interface PendingAcquire {
   readonly request: AcquireRequest;
@@ -130,7 +132,7 @@ export class RedisStore implements CounterStore {
   #failing = false;
   /** On a Cluster a script may only touch keys of one slot. */
   readonly #cluster: boolean;
-  #pending: PendingSettle[] = [];
+  #settles: PendingSettle[] = [];
   #lingering: NodeJS.Timeout | null = null;
   #acquires: PendingAcquire[] = [];
   #acquireTurn: NodeJS.Immediate | null = null;
@@ -171,7 +173,7 @@ export class RedisStore implements CounterStore {
     const held = storeReservation(reservation, actualNano);
     if (held.holds.length === 0) return [];
     return new Promise((resolve, reject) => {
-      this.#pending.push({ reservation: held, actualNano, now, resolve, reject });
+      this.#settles.push({ reservation: held, actualNano, now, resolve, reject });
       this.#lingering ??= setTimeout(() => this.#flushSettles(), SETTLE_LINGER_MS);
     });
   }
@@ -197,15 +199,14 @@ export class RedisStore implements CounterStore {
     }
   }
 
-  /** Sends the acquires of this turn: one call, or one per slot on a Cluster. */
+  /** Sends the acquires of this turn: calls of at most MAX_PER_CALL, one hash tag each on a Cluster. */
   #flushAcquires(): void {
     this.#acquireTurn = null;
     const batch = this.#acquires;
     this.#acquires = [];
-    if (this.#cluster) {
-      for (const group of Map.groupBy(batch, (pending) => pending.plan.tag).values()) void this.#runAcquires(group);
-    } else {
-      void this.#runAcquires(batch);
+    const groups = this.#cluster ? [...Map.groupBy(batch, (acquire) => acquire.plan.tag).values()] : [batch];
+    for (const group of groups) {
+      for (let i = 0; i < group.length; i += MAX_PER_CALL) void this.#runAcquires(group.slice(i, i + MAX_PER_CALL));
     }
   }
 
@@ -240,35 +241,38 @@ export class RedisStore implements CounterStore {
     }
   }
 
-  /** The pending settles an acquire with this hash tag may carry (all of them off a Cluster). */
+  /** Pending settles that may ride with acquires of this hash tag (any tag off a Cluster), at most MAX_PER_CALL. */
   #takeSettles(tag: string): PendingSettle[] {
-    if (this.#pending.length === 0) return [];
-    if (!this.#cluster) {
-      const all = this.#pending;
-      this.#pending = [];
-      return all;
-    }
-    const riding = this.#pending.filter((pending) => pending.reservation.tag === tag);
-    if (riding.length > 0) this.#pending = this.#pending.filter((pending) => pending.reservation.tag !== tag);
+    if (this.#settles.length === 0) return [];
+    if (!this.#cluster) return this.#settles.splice(0, MAX_PER_CALL);
+    const riding: PendingSettle[] = [];
+    const staying: PendingSettle[] = [];
+    for (const settle of this.#settles) (settle.reservation.tag === tag && riding.length < MAX_PER_CALL ? riding : staying).push(settle);
+    this.#settles = staying;
     return riding;
   }
 
-  /** Runs the settles no acquire took: one call, or one per slot on a Cluster. */
+  /** Runs the settles no acquire took: calls of at most MAX_PER_CALL, one hash tag each on a Cluster. */
   async #flushSettles(): Promise<void> {
     if (this.#lingering !== null) clearTimeout(this.#lingering);
     this.#lingering = null;
-    const batch = this.#pending;
-    this.#pending = [];
-    if (batch.length === 0) return;
-    const groups = this.#cluster ? Map.groupBy(batch, (pending) => pending.reservation.tag).values() : [batch];
-    await Promise.all([...groups].map(async (group) => {
-      const { keys, args } = settleCall(group);
-      try {
-        resolveSettles(group, await this.#call(() => this.#commands.portcullisSettle(keys.length, ...keys, ...args)));
-      } catch (error) {
-        for (const pending of group) pending.reject(error);
-      }
-    }));
+    const batch = this.#settles;
+    this.#settles = [];
+    const groups = this.#cluster ? [...Map.groupBy(batch, (settle) => settle.reservation.tag).values()] : [batch];
+    const calls: Promise<void>[] = [];
+    for (const group of groups) {
+      for (let i = 0; i < group.length; i += MAX_PER_CALL) calls.push(this.#runSettles(group.slice(i, i + MAX_PER_CALL)));
+    }
+    await Promise.all(calls);
+  }
+
+  async #runSettles(group: readonly PendingSettle[]): Promise<void> {
+    const { keys, args } = settleCall(group);
+    try {
+      resolveSettles(group, await this.#call(() => this.#commands.portcullisSettle(keys.length, ...keys, ...args)));
+    } catch (error) {
+      for (const settle of group) settle.reject(error);
+    }
   }
 
   async #call<T>(run: () => Promise<T>): Promise<T> {

@@ -293,6 +293,23 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
       }
     });
 
+    it('splits a burst into calls of at most 128 requests, so a command never grows without bound', async () => {
+      const store = new RedisStore(redis.url);
+      try {
+        await store.acquire(request(T0, { agentId: 'warm-up' }));
+        const perMinute = rate('agent', '250/min');
+        let outcomes: Awaited<ReturnType<CounterStore['acquire']>>[] = [];
+        const runs = await scriptRuns(async () => {
+          outcomes = await Promise.all(Array.from({ length: 300 }, (_, i) => store.acquire(request(T0 + i, { rates: [perMinute] }))));
+        });
+        expect(runs).toBe(3);
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(250);
+        expect(outcomes.slice(0, 250).every((o) => o.ok)).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('settles no acquire takes run on their own within moments, and close() runs what is pending', async () => {
       const store = new RedisStore(redis.url);
       const alone = reservationOf(await store.acquire(request(T0, { budgets: [limited], estimateUsd: 1 })));
