@@ -116,6 +116,24 @@ describe('forwarding', () => {
     expect(await recordWith(body.error.request_id)).toMatchObject({ decision: 'deny', code: 'upstream_error', rule: 'api/down', response: { status: 502 } });
   });
 
+  it('an upstream that drops mid-response: the agent gets a cut response, the record says so', async () => {
+    const dispatcher = agentDispatcher(ctx);
+    let id: string | undefined;
+    let bodyError: unknown = null;
+    try {
+      const res = await request(`https://api.openai.test:${ctx.up}/cut`, { dispatcher });
+      expect(res.statusCode).toBe(200);
+      id = res.headers['x-portcullis-request-id'] as string;
+      await res.body.text().catch((err: unknown) => { bodyError = err; });
+    } finally {
+      await dispatcher.close();
+    }
+    expect(bodyError, 'the agent must see the response end early').not.toBeNull();
+    const record = await recordWith(id);
+    expect(record).toMatchObject({ decision: 'allow', code: 'ok', response: { status: 200, bytes: 10 } });
+    expect(record.message).toMatch(/^upstream failed after the response began: /);
+  });
+
   it('an upstream that never answers → 504 upstream_timeout', async () => {
     const res = await send(`https://api.openai.test:${ctx.up}/stall`);
     expect(res.status).toBe(504);

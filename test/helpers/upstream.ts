@@ -62,6 +62,11 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (url.pathname === '/sse') return sse(res, Number(url.searchParams.get('n') ?? 5), Number(url.searchParams.get('delay') ?? 20));
   if (answerAsProvider(url.pathname, req, res, body)) return;
   if (url.pathname === '/stall') return; // never answers: upstream timeouts
+  if (url.pathname === '/cut') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
+    res.write('0123456789', () => res.destroy());
+    return;
+  }
   if (url.pathname === '/hold') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.write('holding\n');
