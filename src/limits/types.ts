@@ -1,6 +1,7 @@
 // The limits stage (SPEC §4 `rate`, `budgets`; §5): what the pipeline asks the counter store,
-// and what it answers. One `acquire` = one store round trip that checks every rate limit and
-// reserves against every budget that applies, committing all of them or none.
+// and what it answers. One `acquire` checks every rate limit and reserves against every budget
+// that applies, committing all of them or none, in at most one store round trip (the Redis store
+// shares one among the acquires of an event-loop turn and the settles waiting to ride).
 import type { CompiledBudget } from '../config/compiled.ts';
 
 /** Money in the store is integer nano-dollars: no float drift across millions of increments. */
