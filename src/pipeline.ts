@@ -51,7 +51,9 @@ export async function handleRequest(
   if (decision.decision === 'report') ex.report(decision.code, decision.message);
   const rule = decision.rule;
 
-  const destination = await rt.resolver.resolve(target.host, target.port);
+  // Literal, pinned and recently resolved names answer synchronously: no await on that path.
+  const resolving = rt.resolver.resolve(target.host, target.port);
+  const destination = resolving instanceof Promise ? await resolving : resolving;
   if (!destination.ok) return refuse(ex, res, destination.error.code, destination.error.message, false, destination.error.headers);
   ex.destinationIp = destination.address;
 
@@ -80,7 +82,8 @@ export async function handleRequest(
   if (!priced.ok) return refuse(ex, res, 'denied_by_rule', priced.message);
   if (priced.rewrittenBody !== null) body = priced.rewrittenBody;
 
-  const admission = await admit(rt, agent, rule, priced.estimateNano, priced.costs);
+  const admitting = admit(rt, agent, rule, priced.estimateNano, priced.costs);
+  const admission = admitting instanceof Promise ? await admitting : admitting;
   let reservation: Reservation | null = null;
   if (!admission.ok) {
     const { error } = admission;

@@ -13,12 +13,13 @@ function cidrs(...texts: string[]): Cidr[] {
   });
 }
 
-function resolver(options: { allow?: string[]; staticMap?: Record<string, string[]>; lookup?: Lookup; timeoutMs?: number } = {}): Resolver {
+function resolver(options: { allow?: string[]; staticMap?: Record<string, string[]>; lookup?: Lookup; timeoutMs?: number; now?: () => number } = {}): Resolver {
   return new Resolver({
     guard: new DestinationGuard({ useDefaultDeny: true, denyCidrs: [], allowCidrs: cidrs(...(options.allow ?? [])) }),
     staticMap: new Map(Object.entries(options.staticMap ?? {})),
     ...(options.lookup ? { lookup: options.lookup } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 
@@ -146,4 +147,40 @@ describe('Resolver: self addresses', () => {
     expect(failure(await r.resolve('loop.test', 3128)).message).toContain("127.0.0.1 port 3128 is the gateway's own listening address");
     expect(await r.resolve('loop.test', 8443)).toMatchObject({ ok: true, address: '127.0.0.1' });
   });
+
+  describe('answers kept for 5 s', () => {
+    it('reuses an answer for 5 s, synchronously, and asks again after', async () => {
+      let clock = 1_000_000;
+      const asked: string[] = [];
+      const r = resolver({ now: () => clock, lookup: async (host) => { asked.push(host); return ['93.184.215.14']; } });
+      expect(await r.resolve('kept.test', 443)).toMatchObject({ ok: true, address: '93.184.215.14' });
+      clock += 4_999;
+      const again = r.resolve('kept.test', 443);
+      expect(again).not.toBeInstanceOf(Promise);
+      expect(again).toMatchObject({ ok: true, address: '93.184.215.14' });
+      clock += 1;
+      expect(await r.resolve('kept.test', 443)).toMatchObject({ ok: true });
+      expect(asked).toEqual(['kept.test', 'kept.test']);
+    });
+
+    it('shares one lookup among concurrent requests for a name', async () => {
+      let calls = 0;
+      let answer!: (addresses: readonly string[]) => void;
+      const r = resolver({ lookup: () => { calls++; return new Promise((resolve) => { answer = resolve; }); } });
+      const all = Promise.all([r.resolve('shared.test'), r.resolve('shared.test'), r.resolve('shared.test')]);
+      answer(['93.184.215.14']);
+      expect((await all).every((result) => result.ok)).toBe(true);
+      expect(calls).toBe(1);
+    });
+
+    it('checks a kept answer on every use, and keeps no failure', async () => {
+      let calls = 0;
+      const r = resolver({ lookup: async () => { calls++; if (calls === 1) throw Object.assign(new Error('x'), { code: 'EAI_AGAIN' }); return ['10.0.0.7']; } });
+      expect(failure(await r.resolve('inner.test')).code).toBe('upstream_error');
+      expect(failure(await r.resolve('inner.test')).code).toBe('destination_denied');
+      expect(failure(await r.resolve('inner.test')).code).toBe('destination_denied');
+      expect(calls).toBe(2);
+    });
+  });
 });
+

@@ -8,8 +8,11 @@
 // only the one we dial would still hand that name to any later resolution. The caller then
 // dials `address` itself, never the name, so a second lookup (DNS rebinding) cannot swap it.
 //
-// No cache: getaddrinfo answers without TTLs, and pooled upstream connections (keyed by the
-// checked IP) already spare most lookups.
+// Answers are kept for a few seconds (getaddrinfo gives no TTL; Envoy's default DNS refresh is
+// 5 s too), and concurrent lookups of one name share one getaddrinfo: without it every request
+// to a named upstream queued a lookup on libuv's four-thread pool. What is kept is the raw
+// answer: every use checks every address again, so a change of `allow_cidrs` or the guard applies
+// at once. Failures are not kept.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { GatewayError } from '../errors.ts';
 import type { DestinationGuard } from './classify.ts';
@@ -25,6 +28,9 @@ export interface ResolverOptions {
   readonly lookup?: Lookup;
   /** A DNS answer slower than this fails the request with `upstream_timeout`. Default 5 s. */
   readonly timeoutMs?: number;
+  /** How long an answer is reused; 0: never. Default 5 s. */
+  readonly cacheMs?: number;
+  readonly now?: () => number;
 }
 
 export type Resolution =
@@ -32,6 +38,9 @@ export type Resolution =
   | { readonly ok: false; readonly error: GatewayError };
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_CACHE_MS = 5_000;
+/** Names kept at once; the oldest answer goes first. */
+const MAX_CACHED = 10_000;
 
 /** Name errors that mean "this host does not exist", as opposed to a resolver failure. */
 const NO_SUCH_HOST = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODATA']);
@@ -48,12 +57,18 @@ export class Resolver {
   readonly #guard: DestinationGuard;
   readonly #lookup: Lookup;
   readonly #timeoutMs: number;
+  readonly #cacheMs: number;
+  readonly #now: () => number;
+  readonly #answers = new Map<string, { readonly addresses: readonly string[]; readonly until: number }>();
+  readonly #inFlight = new Map<string, Promise<readonly string[]>>();
 
   constructor(options: ResolverOptions) {
     this.#staticMap = options.staticMap;
     this.#guard = options.guard;
     this.#lookup = options.lookup ?? systemLookup;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -61,13 +76,19 @@ export class Resolver {
    * lets the guard tell the gateway's own listener from another service on the same address;
    * without it, any port of a self address is denied.
    */
-  async resolve(host: string, port?: number): Promise<Resolution> {
+  resolve(host: string, port?: number): Resolution | Promise<Resolution> {
     if (canonicalIp(host) !== null) return this.#checkAll(host, [host], port);
     const pinned = this.#staticMap.get(host);
     if (pinned !== undefined) return this.#checkAll(host, pinned, port);
+    const kept = this.#answers.get(host);
+    if (kept !== undefined && this.#now() < kept.until) return this.#checkAll(host, kept.addresses, port);
+    return this.#resolveByLookup(host, port);
+  }
+
+  async #resolveByLookup(host: string, port: number | undefined): Promise<Resolution> {
     let addresses: readonly string[];
     try {
-      addresses = await this.#lookupWithin(host);
+      addresses = await this.#sharedLookup(host);
     } catch (error) {
       return { ok: false, error: lookupError(host, error, this.#timeoutMs) };
     }
@@ -75,6 +96,28 @@ export class Resolver {
       return { ok: false, error: new GatewayError('upstream_error', `host '${host}' resolves to no address`) };
     }
     return this.#checkAll(host, addresses, port);
+  }
+
+  /** One getaddrinfo per name at a time; a non-empty answer is kept for cacheMs. */
+  #sharedLookup(host: string): Promise<readonly string[]> {
+    let pending = this.#inFlight.get(host);
+    if (pending === undefined) {
+      pending = this.#lookupWithin(host).then((addresses) => {
+        if (this.#cacheMs > 0 && addresses.length > 0) this.#keep(host, addresses);
+        return addresses;
+      }).finally(() => this.#inFlight.delete(host));
+      this.#inFlight.set(host, pending);
+    }
+    return pending;
+  }
+
+  #keep(host: string, addresses: readonly string[]): void {
+    this.#answers.delete(host);
+    if (this.#answers.size >= MAX_CACHED) {
+      const oldest = this.#answers.keys().next();
+      if (!oldest.done) this.#answers.delete(oldest.value);
+    }
+    this.#answers.set(host, { addresses, until: this.#now() + this.#cacheMs });
   }
 
   #checkAll(host: string, addresses: readonly string[], port: number | undefined): Resolution {

@@ -17,20 +17,21 @@ export type Admission =
   | { readonly ok: true; readonly reservation: Reservation | null; readonly storeBypassed: boolean }
   | { readonly ok: false; readonly error: GatewayError };
 
-export async function admit(
+/** Synchronous when nothing limits the request (no store call, no await on the hot path). */
+export function admit(
   rt: Runtime,
   agent: CompiledAgent,
   rule: CompiledRule | null,
   estimateNano: number,
   costs: boolean,
-): Promise<Admission> {
+): Admission | Promise<Admission> {
   const rates: RateCheck[] = [];
   if (agent.rate !== null) rates.push({ id: 'agent', limit: agent.rate.limit, periodMs: agent.rate.periodMs, text: agent.rate.text });
   if (rule?.rate) rates.push({ id: rule.ref, limit: rule.rate.limit, periodMs: rule.rate.periodMs, text: rule.rate.text });
   const budgets = costs ? rt.config.budgets.get(agent.id) ?? NO_BUDGETS : NO_BUDGETS;
-  if (rates.length === 0 && budgets.length === 0) return { ok: true, reservation: null, storeBypassed: false };
+  if (rates.length === 0 && budgets.length === 0) return UNLIMITED;
 
-  const request: AcquireRequest = {
+  return acquire(rt, agent, {
     agentId: agent.id,
     team: agent.team,
     rates,
@@ -38,7 +39,12 @@ export async function admit(
     estimateNano,
     now: rt.now(),
     reservationTtlMs: rt.config.limits.upstreamTimeoutMs + (rule?.approvalTimeoutMs ?? 0) + RESERVATION_SLACK_MS,
-  };
+  });
+}
+
+const UNLIMITED: Admission = Object.freeze({ ok: true, reservation: null, storeBypassed: false });
+
+async function acquire(rt: Runtime, agent: CompiledAgent, request: AcquireRequest): Promise<Admission> {
   let result;
   try {
     result = await rt.store.acquire(request);
@@ -65,7 +71,7 @@ export async function admit(
     ok: false,
     error: new GatewayError('budget_exceeded',
       `budget '${b.id}' (${b.owner}) would be exceeded: $${b.spentUsd} spent and $${b.reservedUsd} reserved of $${b.limitUsd}, ` +
-      `this request may cost up to $${nanoToUsd(estimateNano)}; it resets at ${b.resetsAt}`,
+      `this request may cost up to $${nanoToUsd(request.estimateNano)}; it resets at ${b.resetsAt}`,
       { details: { budget: budgetBody(b) } }),
   };
 }
