@@ -92,7 +92,9 @@ async function case6(stack: Stack, o: BenchOptions): Promise<Row[]> {
 
 async function fixedRate(stack: Stack, o: BenchOptions): Promise<Row[]> {
   const name = `${CASE_NAMES.rate}, ${o.rate} req/s`;
-  const vias = through(stack);
+  // With case 2 in the run, the Redis gateway too: at one offered rate, CPU per request compares
+  // the work itself, not how much I/O each process could batch at its own saturation point.
+  const vias: Via[] = stack.gatewayRedis === null ? through(stack) : [...through(stack), ['gateway-redis', stack.gatewayRedis]];
   const variants: Variant[] = vias.map(([via, proxy]) => {
     const command = (seconds: number): Command => ({ kind: 'rate', target: target(stack, proxy, '/item'), rate: o.rate, connections: 64, seconds });
     return { via, proxy, command: command(o.seconds), warmup: command(o.warmupSeconds) };
