@@ -2,7 +2,7 @@
 // spends its time: self time by area (our src/, undici, Node's HTTP / TLS / stream internals,
 // GC, native) and the top functions. The profile-driven part of issue 7 starts here.
 //   node bench/profile-top.ts FILE.cpuprofile [--skip SECONDS] [--top N]
-// --skip leaves out the first seconds (start-up: config compile, leaf pre-issuance).
+// --skip leaves out the first seconds (start-up: config compile and the GC that follows it).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
