@@ -204,10 +204,17 @@ export class RedisStore implements CounterStore {
     this.#acquireTurn = null;
     const batch = this.#acquires;
     this.#acquires = [];
-    const groups = this.#cluster ? [...Map.groupBy(batch, (acquire) => acquire.plan.tag).values()] : [batch];
+    for (const call of this.#calls(batch, (acquire) => acquire.plan.tag)) void this.#runAcquires(call);
+  }
+
+  /** What may go in one script call: ≤ MAX_PER_CALL requests, and on a Cluster one hash tag (one slot). */
+  #calls<T>(batch: readonly T[], tagOf: (item: T) => string): T[][] {
+    const groups = this.#cluster ? [...Map.groupBy(batch, tagOf).values()] : [batch];
+    const calls: T[][] = [];
     for (const group of groups) {
-      for (let i = 0; i < group.length; i += MAX_PER_CALL) void this.#runAcquires(group.slice(i, i + MAX_PER_CALL));
+      for (let i = 0; i < group.length; i += MAX_PER_CALL) calls.push(group.slice(i, i + MAX_PER_CALL));
     }
+    return calls;
   }
 
   async #runAcquires(group: readonly PendingAcquire[]): Promise<void> {
@@ -258,12 +265,7 @@ export class RedisStore implements CounterStore {
     this.#lingering = null;
     const batch = this.#settles;
     this.#settles = [];
-    const groups = this.#cluster ? [...Map.groupBy(batch, (settle) => settle.reservation.tag).values()] : [batch];
-    const calls: Promise<void>[] = [];
-    for (const group of groups) {
-      for (let i = 0; i < group.length; i += MAX_PER_CALL) calls.push(this.#runSettles(group.slice(i, i + MAX_PER_CALL)));
-    }
-    await Promise.all(calls);
+    await Promise.all(this.#calls(batch, (settle) => settle.reservation.tag).map((call) => this.#runSettles(call)));
   }
 
   async #runSettles(group: readonly PendingSettle[]): Promise<void> {
