@@ -7,8 +7,10 @@
 // script call (each still all-or-nothing on its own), and a settle waits up to SETTLE_LINGER_MS
 // to ride with the next acquires, whose script applies it first (so they see the actual cost);
 // the settles no acquire took go together in one call when the linger ends. On a Cluster a call
-// carries only keys of one hash tag (one slot). The caller's promises resolve once their
-// acquire or settle has run, with its outcome.
+// carries only keys of one hash tag (one slot). A call names each key once, and its script
+// reads and writes each key once (lua/cache.lua), so Redis's work grows with the keys of a call
+// more than with its requests: that bounds what one Redis serves for all replicas. The
+// caller's promises resolve once their acquire or settle has run, with its outcome.
 //
 // Rates use an exact sliding-window log, not GCRA. The SPEC promises "at most N in any such
 // period, a burst of N allowed". GCRA with a burst of N admits a burst of N and then one more
@@ -45,9 +47,9 @@ interface ScriptCommands {
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const release = lua('release');
-const settle = lua('settle');
+const settle = release + lua('cache') + lua('settle');
 const SCRIPTS = {
-  portcullisAcquire: settle + release + lua('acquire'),
+  portcullisAcquire: settle + lua('acquire'),
   portcullisSettle: settle + lua('settle-batch'),
   portcullisState: release + lua('state'),
 };
@@ -90,20 +92,42 @@ interface PendingSettle {
   readonly reject: (error: unknown) => void;
 }
 
-function pushWindowKeys(keys: string[], holds: readonly BudgetHold[]): void {
-  for (const hold of holds) keys.push(hold.key, hold.expiryKey);
+/**
+ * The KEYS of one script call, each once: the requests of a call mostly share keys, and the
+ * scripts refer to them by 1-based index (cache.lua reads and writes each key once per call).
+ */
+class CallKeys {
+  readonly list: string[] = [];
+  readonly #index = new Map<string, number>();
+
+  rate(key: string): number {
+    let at = this.#index.get(key);
+    if (at === undefined) {
+      at = this.list.push(key);
+      this.#index.set(key, at);
+    }
+    return at;
+  }
+
+  /** A budget window: the index of its hash; its expiry index follows it. */
+  window(hold: BudgetHold): number {
+    let at = this.#index.get(hold.key);
+    if (at === undefined) {
+      at = this.list.push(hold.key, hold.expiryKey) - 1;
+      this.#index.set(hold.key, at);
+    }
+    return at;
+  }
 }
 
 /** The settles' part of a script call (settle.lua's layout): S first, then one section each. */
-function settleCall(batch: readonly PendingSettle[]): { keys: string[]; args: ScriptArg[] } {
-  const keys: string[] = [];
+function settleArgs(batch: readonly PendingSettle[], keys: CallKeys): ScriptArg[] {
   const args: ScriptArg[] = [batch.length];
   for (const { reservation, actualNano, now } of batch) {
-    pushWindowKeys(keys, reservation.holds);
-    args.push(reservation.holds.length, reservation.id, String(actualNano));
-    for (const hold of reservation.holds) args.push(Math.max(1, hold.expireAt - now));
+    args.push(reservation.holds.length, reservation.id, String(reservation.estimateNano), String(actualNano));
+    for (const hold of reservation.holds) args.push(keys.window(hold), Math.max(1, hold.expireAt - now));
   }
-  return { keys, args };
+  return args;
 }
 
 /** Hands each settle its windows' state from the front of `reply`; returns where the rest starts. */
@@ -181,8 +205,7 @@ export class RedisStore implements CounterStore {
   async budgetStates(agentId: string, team: string | null, budgets: readonly CompiledBudget[], now: number): Promise<readonly BudgetState[]> {
     if (budgets.length === 0) return [];
     const holds = budgetHolds(agentId, team, budgets, now, 0);
-    const keys: string[] = [];
-    pushWindowKeys(keys, holds);
+    const keys = holds.flatMap((hold) => [hold.key, hold.expiryKey]);
     return states(holds, await this.#call(() => this.#commands.portcullisState(keys.length, ...keys, now)));
   }
 
@@ -219,19 +242,18 @@ export class RedisStore implements CounterStore {
 
   async #runAcquires(group: readonly PendingAcquire[]): Promise<void> {
     const riding = this.#takeSettles((group[0] as PendingAcquire).plan.tag);
-    const { keys, args } = settleCall(riding);
+    const keys = new CallKeys();
+    const args = settleArgs(riding, keys);
     args.push(group.length);
     for (const { request, plan, id } of group) {
       const { now } = request;
-      for (const rate of plan.rates) keys.push(rate.key);
-      pushWindowKeys(keys, plan.holds);
       args.push(now, id, String(request.estimateNano), now + request.reservationTtlMs, plan.rates.length, plan.holds.length);
-      for (const { check } of plan.rates) args.push(check.limit, check.periodMs);
-      for (const hold of plan.holds) args.push(hold.limitNano, Math.max(1, hold.expireAt - now));
+      for (const { check, key } of plan.rates) args.push(keys.rate(key), check.limit, check.periodMs);
+      for (const hold of plan.holds) args.push(keys.window(hold), hold.limitNano, Math.max(1, hold.expireAt - now));
     }
     let reply: number[];
     try {
-      reply = await this.#call(() => this.#commands.portcullisAcquire(keys.length, ...keys, ...args));
+      reply = await this.#call(() => this.#commands.portcullisAcquire(keys.list.length, ...keys.list, ...args));
     } catch (error) {
       for (const pending of riding) pending.reject(error);
       for (const pending of group) pending.reject(error);
@@ -269,9 +291,10 @@ export class RedisStore implements CounterStore {
   }
 
   async #runSettles(group: readonly PendingSettle[]): Promise<void> {
-    const { keys, args } = settleCall(group);
+    const keys = new CallKeys();
+    const args = settleArgs(group, keys);
     try {
-      resolveSettles(group, await this.#call(() => this.#commands.portcullisSettle(keys.length, ...keys, ...args)));
+      resolveSettles(group, await this.#call(() => this.#commands.portcullisSettle(keys.list.length, ...keys.list, ...args)));
     } catch (error) {
       for (const settle of group) settle.reject(error);
     }

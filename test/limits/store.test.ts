@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { MemoryStore } from '../../src/limits/memory-store.ts';
 import { usdToNano } from '../../src/limits/money.ts';
 import { RedisStore } from '../../src/limits/redis-store.ts';
-import type { CounterStore } from '../../src/limits/types.ts';
+import type { AcquireResult, CounterStore, Reservation } from '../../src/limits/types.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { budget, rate, refusedBudget, refusedRate, request, reservationOf, TTL_MS } from './fixtures.ts';
 
@@ -326,6 +326,91 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
       }
     });
 
+    it('in one call, a later request sees an earlier admission leave the window and its reservation expire', async () => {
+      const store = new RedisStore(redis.url);
+      try {
+        await store.acquire(request(T0, { agentId: 'warm-up' }));
+        const perSecond = rate('agent', '1/s');
+        const two = budget('daily', 2);
+        let outcomes: AcquireResult[] = [];
+        const runs = await scriptRuns(async () => {
+          outcomes = await Promise.all([
+            store.acquire(request(T0, { rates: [perSecond] })),
+            store.acquire(request(T0 + 1_000, { rates: [perSecond] })),
+            store.acquire(request(T0 + 1_999, { rates: [perSecond] })),
+            store.acquire(request(T0 + 2_000, { rates: [perSecond] })),
+            store.acquire(request(T0, { agentId: 'agent-2', budgets: [two], estimateUsd: 2, reservationTtlMs: 1_000 })),
+            store.acquire(request(T0 + 999, { agentId: 'agent-2', budgets: [two], estimateUsd: 2 })),
+            store.acquire(request(T0 + 1_000, { agentId: 'agent-2', budgets: [two], estimateUsd: 2 })),
+          ]);
+        });
+        expect(runs).toBe(1);
+        expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, true, true, false, true]);
+        expect(refusedRate(outcomes[2]!)).toEqual({ id: 'agent', retryAfterSec: 1 });
+        expect(refusedBudget(outcomes[5]!)).toMatchObject({ spentUsd: 0, reservedUsd: 2 });
+        expect(await store.budgetStates('agent-2', null, [two], T0 + 1_000)).toEqual([expect.objectContaining({ spentUsd: 0, reservedUsd: 2 })]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('decides a call of many requests exactly as the memory store decides them one by one', async () => {
+      // One call reads each key once and writes it back at the end (lua/cache.lua): requests in
+      // the same call must still see each other, windows that slide and reservations that expire
+      // between them. Rounds of acquires made in one turn, whose times cross a 3/s and a 10/min
+      // window and a 1.5 s reservation TTL, with the settles of the round before riding along.
+      const redisStore = new RedisStore(redis.url);
+      const memory = new MemoryStore();
+      let seed = 7;
+      const random = (): number => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return seed / 2_147_483_648;
+      };
+      const rates = [rate('agent', '20/min'), rate('llm/openai', '3/s')];
+      const team = budget('monthly', 3, { owner: 'team:ops', per: 'month' });
+      const budgetsOf = (agentId: string) => [budget('daily', 2, { owner: agentId }), team];
+      type Held = { redis: Reservation; memory: Reservation; actualNano: number; now: number };
+      let held: Held[] = [];
+      let now = T0;
+      let refusedByRate = 0;
+      let refusedByBudget = 0;
+      try {
+        for (let round = 0; round < 60; round++) {
+          const settles = held.map((h) => [redisStore.settle(h.redis, h.actualNano, h.now), memory.settle(h.memory, h.actualNano, h.now)] as const);
+          const requests = Array.from({ length: 1 + Math.floor(random() * 12) }, () => {
+            now += Math.floor(random() * 250);
+            const agentId = random() < 0.5 ? 'agent-1' : 'agent-2';
+            return request(now, { agentId, team: 'ops', rates, budgets: budgetsOf(agentId), estimateUsd: Math.floor(random() * 150) / 100, reservationTtlMs: 1_500 });
+          });
+          const fromRedis = await Promise.all(requests.map((r) => redisStore.acquire(r)));
+          const fromMemory = await Promise.all(requests.map((r) => memory.acquire(r)));
+          for (const [a, b] of settles) expect(await a).toEqual(await b);
+          expect(fromRedis.map(outcome)).toEqual(fromMemory.map(outcome));
+          held = [];
+          fromRedis.forEach((result, i) => {
+            if (!result.ok) {
+              if (result.code === 'rate_limited') refusedByRate++;
+              else refusedByBudget++;
+              return;
+            }
+            // Every third admission is never settled: its reservation expires.
+            if (result.reservation !== null && random() < 0.67) {
+              held.push({ redis: result.reservation, memory: reservationOf(fromMemory[i]!), actualNano: usdToNano(Math.floor(random() * 3) / 100), now: now + 1 });
+            }
+          });
+          now += Math.floor(random() * 1_500);
+        }
+        expect(refusedByRate).toBeGreaterThan(10);
+        expect(refusedByBudget).toBeGreaterThan(10);
+        for (const agentId of ['agent-1', 'agent-2']) {
+          expect(await redisStore.budgetStates(agentId, 'ops', budgetsOf(agentId), now)).toEqual(await memory.budgetStates(agentId, 'ops', budgetsOf(agentId), now));
+        }
+      } finally {
+        await redisStore.close();
+        await memory.close();
+      }
+    });
+
     it('a settle riding with an acquire the store never answers fails with it', async () => {
       const store = new RedisStore(redis.url, { deadlineMs: 300, commandTimeoutMs: 200 });
       try {
@@ -341,3 +426,8 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
     });
   });
 });
+
+/** An acquire's outcome without the reservation object (each store makes its own). */
+function outcome(result: AcquireResult): unknown {
+  return result.ok ? { ok: true, reserved: result.reservation?.estimateNano ?? null } : result;
+}
