@@ -2,7 +2,7 @@
 // CPU time and peak RSS over exactly that load (read from /proc around it). Variants of a case
 // run alternately, round after round, so slow drift on a shared machine hits them all alike.
 import type { Command, Figures, LoadFigures } from './messages.ts';
-import { cpuSplitMs, ioSyscalls, peakRssKb, resetPeakRss } from './proc.ts';
+import { cpuMs, cpuSplitMs, ioSyscalls, peakRssKb, resetPeakRss } from './proc.ts';
 import type { ProxyProcess, Stack } from './stack.ts';
 import { median } from './stats.ts';
 
@@ -15,6 +15,8 @@ export interface Measured<F extends Figures = Figures> {
   /** Read + write system calls of the proxy process during the load; null when direct. */
   readonly syscalls: number | null;
   readonly peakRssMb: number | null;
+  /** CPU ms the proxy's Redis server spent during the load; null without one. */
+  readonly storeCpuMs: number | null;
 }
 
 export interface Variant {
@@ -44,9 +46,12 @@ export async function measure<F extends Figures>(stack: Stack, proxy: ProxyProce
   if (proxy !== null) resetPeakRss(proxy.pid);
   const before = proxy === null ? null : cpuSplitMs(proxy.pid);
   const callsBefore = proxy === null ? 0 : ioSyscalls(proxy.pid);
+  const storePid = proxy?.storePid;
+  const storeBefore = storePid === undefined ? 0 : cpuMs(storePid);
   const figures = (await stack.client.send(command)) as F;
   const after = proxy === null ? null : cpuSplitMs(proxy.pid);
   return {
+    storeCpuMs: storePid === undefined ? null : cpuMs(storePid) - storeBefore,
     figures,
     cpuMs: before === null || after === null ? null : after.user + after.system - before.user - before.system,
     systemMs: before === null || after === null ? null : after.system - before.system,
@@ -75,8 +80,11 @@ export function loadRow(caseName: string, via: string, runs: readonly Measured<L
   const syscalls = runs[0]?.syscalls == null ? Number.NaN : median(runs.map((r) => (r.syscalls ?? 0) / r.figures.requests));
   const kernel = runs[0]?.systemMs == null ? Number.NaN
     : median(runs.map((r) => ((r.systemMs ?? 0) * 1000) / r.figures.requests));
+  const store = runs[0]?.storeCpuMs == null ? Number.NaN
+    : median(runs.map((r) => ((r.storeCpuMs ?? 0) * 1000) / r.figures.requests));
   const notes = [
     errors > 0 ? `${errors} errors` : '',
+    Number.isFinite(store) ? `Redis ${store.toFixed(0)} µs/req` : '',
     Number.isFinite(syscalls) ? `${syscalls.toFixed(1)} I/O syscalls/req` : '',
     Number.isFinite(kernel) ? `kernel ${kernel.toFixed(0)} µs/req` : '',
   ];

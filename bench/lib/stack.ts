@@ -19,6 +19,8 @@ export interface ProxyProcess {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
+  /** The Redis server behind it, whose CPU per request is reported beside the gateway's. */
+  readonly storePid?: number;
 }
 
 export interface LoadClient {
@@ -34,6 +36,8 @@ export interface Stack {
   readonly gatewayBase: ProxyProcess | null;
   /** Case 2: Redis store, rate and budget on the rule; null when not requested or no redis-server. */
   readonly gatewayRedis: ProxyProcess | null;
+  /** Case 2 from the `--base` checkout, on the same Redis server; or null. */
+  readonly gatewayRedisBase: ProxyProcess | null;
   readonly client: LoadClient;
   /** Kept after the run: each process's stderr. */
   readonly logDir: string;
@@ -142,11 +146,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateway = await startGateway('gateway', null, false);
     const gatewayBase = options.baseDir === null ? null : await startGateway('gateway-base', null, false, options.baseDir);
     let gatewayRedis: ProxyProcess | null = null;
+    let gatewayRedisBase: ProxyProcess | null = null;
     if (options.withRedis && redisAvailable) {
       redis = await startRedis();
       // Pinned layout: Redis shares the helpers' core, so the gateway keeps CPU 1 to itself.
       if (helperCpu !== null) execFileSync('taskset', ['-cp', helperCpu, String(redis.pid)], { stdio: 'ignore' });
-      gatewayRedis = await startGateway('gateway-redis', redis.url, true);
+      gatewayRedis = { ...await startGateway('gateway-redis', redis.url, true), storePid: redis.pid };
+      if (options.baseDir !== null) gatewayRedisBase = { ...await startGateway('gateway-redis-base', redis.url, true, options.baseDir), storePid: redis.pid };
     }
 
     const { child, client } = loadClient(helperCpu);
@@ -157,7 +163,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     await client.send(init);
     const trimAudit = (): void => { for (const file of auditFiles) truncateSync(file, 0); };
-    return { pki, upstream, floor, gateway, gatewayBase, gatewayRedis, client, logDir, trimAudit, stop };
+    return { pki, upstream, floor, gateway, gatewayBase, gatewayRedis, gatewayRedisBase, client, logDir, trimAudit, stop };
   } catch (err) {
     await stop();
     throw err;
