@@ -96,7 +96,9 @@ async function fixedRate(stack: Stack, o: BenchOptions): Promise<Row[]> {
   const name = `${CASE_NAMES.rate}, ${o.rate} req/s`;
   // With case 2 in the run, the Redis gateway too: at one offered rate, CPU per request compares
   // the work itself, not how much I/O each process could batch at its own saturation point.
-  const vias: Via[] = stack.gatewayRedis === null ? through(stack) : [...through(stack), ['gateway-redis', stack.gatewayRedis]];
+  const vias: Via[] = through(stack);
+  if (stack.gatewayRedis !== null) vias.push(['gateway-redis', stack.gatewayRedis]);
+  if (stack.gatewayRedisBase !== null) vias.push(['gateway-redis (base)', stack.gatewayRedisBase]);
   const variants: Variant[] = vias.map(([via, proxy]) => {
     const command = (seconds: number): Command => ({ kind: 'rate', target: target(stack, proxy, '/item'), rate: o.rate, connections: 64, seconds });
     return { via, proxy, command: command(o.seconds), warmup: command(o.warmupSeconds) };
