@@ -9,6 +9,10 @@
 // Also printed: the server's own time per script run (INFO commandstats), which bounds what one
 // Redis core can serve whatever the clients do.
 //
+// A second test measures Redis's own CPU per request (/proc of the server) as more requests
+// share a script call: k acquires in one event-loop turn, each with the settle of the round
+// before riding along, one agent's rate log and budget window (the bench gateway's shape).
+//
 // Run: npx vitest bench --run bench/limits.bench.ts   (needs redis-server on PATH)
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
@@ -16,8 +20,9 @@ import { test } from 'vitest';
 import type { CompiledBudget } from '../src/config/compiled.ts';
 import { MemoryStore } from '../src/limits/memory-store.ts';
 import { RedisStore } from '../src/limits/redis-store.ts';
-import type { AcquireRequest, CounterStore, RateCheck } from '../src/limits/types.ts';
+import type { AcquireRequest, CounterStore, RateCheck, Reservation } from '../src/limits/types.ts';
 import { startRedis } from '../test/helpers/redis.ts';
+import { cpuMs } from './lib/proc.ts';
 
 const AGENTS = 100;
 const IN_FLIGHT = 256;
@@ -104,6 +109,40 @@ test('counter store: acquire + settle, memory vs Redis (loopback)', async () => 
     console.log(['', 'acquire + settle (2 rates, 2 budgets), one op = both calls', line('memory', memoryFigures), line('redis', redisFigures), `  redis    ${server}`, ''].join('\n'));
   } finally {
     await store.close();
+    await redis.stop();
+  }
+}, 60_000);
+
+test('Redis CPU per request as requests share a script call', async () => {
+  const redis = await startRedis();
+  const store = new RedisStore(redis.url);
+  const stats = new Redis(redis.url);
+  const itemRate: RateCheck[] = [{ id: 'item', limit: 100_000_000, periodMs: 60_000, text: '100000000/min' }];
+  const daily: CompiledBudget[] = [{ id: 'daily', owner: 'bench-agent', limitUsd: 1_000_000, per: 'day', tz: 'UTC' }];
+  const lines = ['', 'Redis CPU per request (acquire + riding settle; 1 rate, 1 budget, one agent), by requests per call'];
+  try {
+    for (const k of [1, 4, 16, 64]) {
+      await stats.config('RESETSTAT');
+      const cpuBefore = cpuMs(redis.pid);
+      const start = performance.now();
+      let done = 0;
+      let held: Reservation[] = [];
+      while (performance.now() - start < RUN_MS) {
+        const now = Date.now();
+        for (const reservation of held) void store.settle(reservation, 1_000, now);
+        const request: AcquireRequest = { agentId: 'bench-agent', team: 'team-0', rates: itemRate, budgets: daily, estimateNano: 1_000, now, reservationTtlMs: 60_000 };
+        const results = await Promise.all(Array.from({ length: k }, () => store.acquire(request)));
+        held = results.map((r) => (r.ok ? r.reservation : null)).filter((r): r is Reservation => r !== null);
+        if (held.length !== k) throw new Error('bench request refused');
+        done += k;
+      }
+      const calls = /cmdstat_evalsha:calls=(\d+)/.exec(await stats.info('commandstats'))?.[1];
+      lines.push(`  ${String(k).padStart(3)} per call: ${((cpuMs(redis.pid) - cpuBefore) * 1000 / done).toFixed(1).padStart(6)} µs of Redis CPU per request (${done.toLocaleString('en-US')} requests, ${Number(calls).toLocaleString('en-US')} calls)`);
+    }
+    console.log([...lines, ''].join('\n'));
+  } finally {
+    await store.close();
+    await stats.quit();
     await redis.stop();
   }
 }, 60_000);
