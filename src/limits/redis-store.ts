@@ -101,20 +101,20 @@ class CallKeys {
   readonly #index = new Map<string, number>();
 
   rate(key: string): number {
-    let at = this.#index.get(key);
-    if (at === undefined) {
-      at = this.list.push(key);
-      this.#index.set(key, at);
-    }
-    return at;
+    return this.#indexOf(key, null);
   }
 
   /** A budget window: the index of its hash; its expiry index follows it. */
   window(hold: BudgetHold): number {
-    let at = this.#index.get(hold.key);
+    return this.#indexOf(hold.key, hold.expiryKey);
+  }
+
+  #indexOf(key: string, next: string | null): number {
+    let at = this.#index.get(key);
     if (at === undefined) {
-      at = this.list.push(hold.key, hold.expiryKey) - 1;
-      this.#index.set(hold.key, at);
+      at = this.list.push(key);
+      if (next !== null) this.list.push(next);
+      this.#index.set(key, at);
     }
     return at;
   }
