@@ -47,11 +47,13 @@ function withFloorNote(rows: Row[]): Row[] {
 
 async function case2(stack: Stack, o: BenchOptions): Promise<Row[]> {
   if (stack.gatewayRedis === null) return [{ ...EMPTY_ROW, case: CASE_NAMES['2'], via: 'gateway-redis', note: 'skipped: redis-server not installed' }];
-  const vias: Via[] = [['direct', null], ['gateway', stack.gateway], ['gateway-redis', stack.gatewayRedis]];
+  const vias: Via[] = [['direct', null], ['gateway', stack.gateway]];
+  if (stack.gatewayLimits !== null) vias.push(['gateway-limits', stack.gatewayLimits]);
+  vias.push(['gateway-redis', stack.gatewayRedis]);
   if (stack.gatewayRedisBase !== null) vias.push(['gateway-redis (base)', stack.gatewayRedisBase]);
   const rows = await closedCase(stack, o, CASE_NAMES['2'], vias, '/item');
   const memory = rows[1]!;
-  return rows.map((r) => (r.via === 'gateway-redis' && memory.cpuMsPer1k !== null && r.cpuMsPer1k !== null && r.rps !== null && memory.rps !== null
+  return rows.map((r) => (/^gateway-(?:limits|redis)/.test(r.via) && memory.cpuMsPer1k !== null && r.cpuMsPer1k !== null && r.rps !== null && memory.rps !== null
     ? { ...r, note: [`${((r.rps / memory.rps - 1) * 100).toFixed(1)} % req/s, CPU ${(r.cpuMsPer1k / memory.cpuMsPer1k).toFixed(2)}× case 1`, r.note].filter(Boolean).join('; ') }
     : r));
 }

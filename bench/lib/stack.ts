@@ -36,6 +36,8 @@ export interface Stack {
   readonly gatewayBase: ProxyProcess | null;
   /** Case 2: Redis store, rate and budget on the rule; null when not requested or no redis-server. */
   readonly gatewayRedis: ProxyProcess | null;
+  /** Case 2's rate and budget on the in-memory store: what the limits cost without Redis; null without case 2. */
+  readonly gatewayLimits: ProxyProcess | null;
   /** Case 2 from the `--base` checkout, on the same Redis server; or null. */
   readonly gatewayRedisBase: ProxyProcess | null;
   readonly client: LoadClient;
@@ -147,6 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gatewayBase = options.baseDir === null ? null : await startGateway('gateway-base', null, false, options.baseDir);
     let gatewayRedis: ProxyProcess | null = null;
     let gatewayRedisBase: ProxyProcess | null = null;
+    const gatewayLimits = options.withRedis ? await startGateway('gateway-limits', null, true) : null;
     if (options.withRedis && redisAvailable) {
       redis = await startRedis();
       // Pinned layout: Redis shares the helpers' core, so the gateway keeps CPU 1 to itself.
@@ -163,7 +166,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     await client.send(init);
     const trimAudit = (): void => { for (const file of auditFiles) truncateSync(file, 0); };
-    return { pki, upstream, floor, gateway, gatewayBase, gatewayRedis, gatewayRedisBase, client, logDir, trimAudit, stop };
+    return { pki, upstream, floor, gateway, gatewayBase, gatewayRedis, gatewayLimits, gatewayRedisBase, client, logDir, trimAudit, stop };
   } catch (err) {
     await stop();
     throw err;
