@@ -2,9 +2,15 @@
 // rate limit and a ledger per budget window. Plain data plus the few operations the memory
 // store runs on them; the store keeps them in maps and drops them once expired.
 
-/** Timestamps (epoch ms, ascending) of the requests a rate limit admitted in its last period. */
+/**
+ * Timestamps (epoch ms, ascending) of the requests a rate limit admitted in its last period.
+ * Entries that left the window are skipped by moving `#head`, and cut off in one go once they are
+ * half the array: removing them one by one moved the whole log on every request (a limit of
+ * 100,000/min at full speed keeps ~300,000 entries, ~40 µs per `splice(0, 1)`).
+ */
 export class RateLog {
   readonly #times: number[] = [];
+  #head = 0;
   #periodMs: number;
 
   constructor(periodMs: number) {
@@ -15,13 +21,18 @@ export class RateLog {
   trim(now: number, periodMs: number): number {
     this.#periodMs = periodMs;
     const horizon = now - periodMs;
-    let gone = 0;
-    while (gone < this.#times.length && (this.#times[gone] as number) <= horizon) gone++;
-    if (gone > 0) this.#times.splice(0, gone);
-    return this.#times.length;
+    const times = this.#times;
+    let head = this.#head;
+    while (head < times.length && (times[head] as number) <= horizon) head++;
+    if (head > 0 && 2 * head >= times.length) {
+      times.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
+    return times.length - head;
   }
 
-  /** Ms until enough entries leave the window for one more request under `limit`. */
+  /** Ms until enough entries leave the window for one more request under `limit` (after `trim`). */
   waitMs(now: number, limit: number): number {
     const blocking = this.#times[this.#times.length - limit] as number;
     return blocking + this.#periodMs - now;
@@ -29,9 +40,11 @@ export class RateLog {
 
   add(now: number): void {
     // Kept sorted even if a caller's clock steps back.
-    let at = this.#times.length;
-    while (at > 0 && (this.#times[at - 1] as number) > now) at--;
-    this.#times.splice(at, 0, now);
+    const times = this.#times;
+    let at = times.length;
+    while (at > this.#head && (times[at - 1] as number) > now) at--;
+    if (at === times.length) times.push(now);
+    else times.splice(at, 0, now);
   }
 
   expired(now: number): boolean {
