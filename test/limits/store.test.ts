@@ -8,6 +8,7 @@ import { usdToNano } from '../../src/limits/money.ts';
 import { RedisStore } from '../../src/limits/redis-store.ts';
 import type { AcquireResult, CounterStore, Reservation } from '../../src/limits/types.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
 import { budget, rate, refusedBudget, refusedRate, request, reservationOf, TTL_MS } from './fixtures.ts';
 
 const T0 = Date.parse('2026-06-10T12:00:00Z');
@@ -424,6 +425,53 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
         await store.close();
       }
     });
+  });
+});
+
+// The same suite on a real three-node Cluster: a script may only touch keys of one slot, so
+// the store sends each hash tag's requests (an agent's, or its team's) in calls of their own.
+describe.skipIf(!redisAvailable)('RedisStore on a Redis Cluster', () => {
+  let cluster: TestRedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 30_000);
+  afterAll(async () => {
+    await cluster.stop();
+  });
+  beforeEach(async () => {
+    await cluster.flush();
+  });
+  counterStoreSuite(() => new RedisStore(cluster.url), { microSettles: 20_000 });
+
+  it('sends the acquires of one turn in one call per hash tag, and settles only with their own tag', async () => {
+    const store = new RedisStore(cluster.url);
+    try {
+      const twoPerMinute = rate('agent', '2/min');
+      const daily = (owner: string) => budget('daily', 10, { owner });
+      const agents = [{ agentId: 'a1', team: 'red' }, { agentId: 'a2', team: 'blue' }, { agentId: 'a3', team: null }];
+      const ask = (now: number) => agents.flatMap(({ agentId, team }) =>
+        Array.from({ length: 3 }, () => store.acquire(request(now, { agentId, team, rates: [twoPerMinute], budgets: [daily(agentId)], estimateUsd: 1 }))));
+      await Promise.all(agents.map(({ agentId, team }) => store.acquire(request(T0 - 120_000, { agentId, team }))));
+      await cluster.resetStats();
+      const first = await Promise.all(ask(T0));
+      expect((await cluster.scriptRuns()).reduce((a, b) => a + b, 0)).toBe(3);
+      expect(first.map((o) => o.ok)).toEqual([true, true, false, true, true, false, true, true, false]);
+      expect(refusedRate(first[2]!).id).toBe('agent');
+
+      // The admitted requests settle; each settle rides with its own tag's acquire in the next turn.
+      await cluster.resetStats();
+      const settled = first.filter((o) => o.ok).map((o) => store.settle(reservationOf(o), usdToNano(0.5), T0 + 1));
+      const second = await Promise.all(ask(T0 + 61_000));
+      expect((await cluster.scriptRuns()).reduce((a, b) => a + b, 0)).toBe(3);
+      expect(second.map((o) => o.ok)).toEqual([true, true, false, true, true, false, true, true, false]);
+      // Per agent, in order: the first settle leaves the other reservation, the second none.
+      expect((await Promise.all(settled)).map(([state]) => [state?.spentUsd, state?.reservedUsd])).toEqual([[0.5, 1], [1, 0], [0.5, 1], [1, 0], [0.5, 1], [1, 0]]);
+      for (const { agentId, team } of agents) {
+        expect(await store.budgetStates(agentId, team, [daily(agentId)], T0 + 61_001)).toEqual([expect.objectContaining({ spentUsd: 1, reservedUsd: 2 })]);
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 
