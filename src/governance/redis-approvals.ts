@@ -2,7 +2,7 @@
 // decided through any replica's admin API. The holder learns of a decision from pub/sub, or
 // from its poll if a message was lost; the Lua transition decides every race.
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../limits/redis-client.ts';
 import { monotonicFactory } from 'ulid';
 import { fromHash, toHash } from './approval-hash.ts';
 import { decisionOutcome, newApproval, type FinalState, type TransitionResult } from './approval-record.ts';
@@ -27,15 +27,15 @@ export interface RedisApprovalsOptions {
 }
 
 export class RedisApprovals {
-  readonly #client: Redis & TransitionCommand;
+  readonly #client: RedisClient & TransitionCommand;
   readonly #keys: GovernanceKeys;
   readonly #options: RedisApprovalsOptions;
   readonly #ulid = monotonicFactory();
   readonly #waits = new Map<string, ApprovalWait>();
 
-  constructor(client: Redis, keys: GovernanceKeys, options: RedisApprovalsOptions) {
+  constructor(client: RedisClient, keys: GovernanceKeys, options: RedisApprovalsOptions) {
     client.defineCommand('portcullisApprovalTransition', { numberOfKeys: 3, lua: TRANSITION_LUA });
-    this.#client = client as Redis & TransitionCommand;
+    this.#client = client as RedisClient & TransitionCommand;
     this.#keys = keys;
     this.#options = options;
   }

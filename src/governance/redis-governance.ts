@@ -12,7 +12,7 @@
 // can change a switch anyway (the admin call fails with 503), so the last known copy is also
 // the last one an operator set. Approvals need the store for every step and fail with 503
 // `store_unavailable`: a request is never approved without it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../limits/redis-client.ts';
 import type { Logger } from 'pino';
 import { DEFAULT_RETENTION_MS } from './approval-record.ts';
 import { assertFlagName, assertSuspendTarget } from './names.ts';
@@ -39,8 +39,8 @@ export const DEFAULT_POLL_MS = 250;
 
 export class RedisGovernance implements Governance {
   readonly #log: Logger;
-  readonly #client: Redis;
-  readonly #subscriber: Redis;
+  readonly #client: RedisClient;
+  readonly #subscriber: RedisClient;
   readonly #keys: GovernanceKeys;
   readonly #board: Switchboard;
   readonly #switches: RedisSwitches;

@@ -1,7 +1,8 @@
 // Suspensions and flags in Redis (layout in redis-keys.ts), mirrored into this replica's
 // Switchboard. A write goes to the store first, then to the local copy; `refresh` replaces
 // the local copy with the store's.
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../limits/redis-client.ts';
 import { execAll } from './redis-connection.ts';
 import type { GovernanceKeys } from './redis-keys.ts';
 import { SWITCHES_CHANGED } from './redis-keys.ts';
@@ -10,14 +11,14 @@ import type { Switchboard } from './switchboard.ts';
 import type { Suspension } from './types.ts';
 
 export class RedisSwitches {
-  readonly #client: Redis;
+  readonly #client: RedisClient;
   readonly #keys: GovernanceKeys;
   readonly #board: Switchboard;
   // Bumped by every local write: a refresh that read the store before the write finished
   // would otherwise briefly undo it here (a suspended agent let through for one poll).
   #writes = 0;
 
-  constructor(client: Redis, keys: GovernanceKeys, board: Switchboard) {
+  constructor(client: RedisClient, keys: GovernanceKeys, board: Switchboard) {
     this.#client = client;
     this.#keys = keys;
     this.#board = board;

@@ -13,6 +13,12 @@ export interface RedisClientOptions {
   readonly cluster?: boolean;
   /** Per-command deadline; a miss becomes `store_unavailable`. Default 1,000 ms. */
   readonly commandTimeoutMs?: number;
+  /** Queue commands while disconnected instead of failing them at once. Default false. */
+  readonly offlineQueue?: boolean;
+  /** How often a command cut off by a lost connection is sent again; null: until it is answered. Default 0. */
+  readonly retriesPerRequest?: number | null;
+  /** Connect on `connect()` or the first command, not at once. Default false. */
+  readonly lazyConnect?: boolean;
 }
 
 export type RedisClient = Redis | Cluster;
@@ -87,17 +93,20 @@ export function parseStoreUrl(url: string, options: RedisClientOptions = {}): St
 }
 
 /**
- * Bounded failure: no offline queue (a command while disconnected fails at once instead of
- * waiting), no retries and no re-sending of commands in flight when the connection drops (an
- * acquire that may already have committed must not run twice), a 1 s command deadline, and
- * reconnection forever at most 500 ms apart so traffic resumes soon after the store returns.
+ * Bounded failure by default: no offline queue (a command while disconnected fails at once
+ * instead of waiting), no retries and no re-sending of commands in flight when the connection
+ * drops (an acquire that may already have committed must not run twice), a 1 s command
+ * deadline, and reconnection forever at most 500 ms apart so traffic resumes soon after the
+ * store returns. Governance's pub/sub connection asks for a queue and retries instead.
  */
-function perConnection(commandTimeoutMs: number) {
+function perConnection(timeoutMs: number, options: RedisClientOptions) {
+  const retries = options.retriesPerRequest === undefined ? 0 : options.retriesPerRequest;
   return {
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: commandTimeoutMs,
+    maxRetriesPerRequest: retries,
+    // A command is sent again only when the caller asked for retries.
+    autoResendUnfulfilledCommands: retries !== 0,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
   } satisfies RedisOptions;
 }
 
@@ -106,8 +115,9 @@ const reconnect = (attempt: number): number => Math.min(50 * attempt, 500);
 export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisClient {
   const target = parseStoreUrl(url, options);
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const connection = perConnection(timeoutMs);
-  if (target.kind === 'standalone') return new Redis(url, { ...connection, enableOfflineQueue: false, retryStrategy: reconnect });
+  const connection = perConnection(timeoutMs, options);
+  const client = { enableOfflineQueue: options.offlineQueue ?? false, lazyConnect: options.lazyConnect ?? false };
+  if (target.kind === 'standalone') return new Redis(url, { ...connection, ...client, retryStrategy: reconnect });
   const auth = {
     ...(target.username === null ? {} : { username: target.username }),
     ...(target.password === null ? {} : { password: target.password }),
@@ -117,7 +127,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     return new Redis({
       ...connection,
       ...auth,
-      enableOfflineQueue: false,
+      ...client,
       retryStrategy: reconnect,
       sentinels: target.nodes.map((n) => ({ host: n.host, port: n.port })),
       name: target.name as string,
@@ -128,7 +138,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   return new Cluster(
     target.nodes.map((n) => ({ host: n.host, port: n.port })),
     {
-      enableOfflineQueue: false,
+      ...client,
       clusterRetryStrategy: reconnect,
       slotsRefreshTimeout: timeoutMs,
       redisOptions: { ...connection, ...auth },

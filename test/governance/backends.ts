@@ -5,7 +5,8 @@ import pino, { type Logger } from 'pino';
 import { MemoryGovernance } from '../../src/governance/memory-governance.ts';
 import { RedisGovernance } from '../../src/governance/redis-governance.ts';
 import type { ApprovalRequest, Governance } from '../../src/governance/types.ts';
-import { redisAvailable, type TestRedis } from '../helpers/redis.ts';
+import { redisAvailable, startRedis } from '../helpers/redis.ts';
+import { startRedisCluster } from '../helpers/redis-cluster.ts';
 
 export const silent: Logger = pino({ level: 'silent' });
 
@@ -18,15 +19,34 @@ export interface Replicas {
 export interface Backend {
   readonly name: string;
   readonly available: boolean;
-  replicas(redis: TestRedis | null): Promise<Replicas>;
+  /** Starts what the backend runs on; `url` is the store URL its replicas connect to (null: none). */
+  start(): Promise<{ readonly url: string | null; stop(): Promise<void> }>;
+  replicas(url: string | null): Promise<Replicas>;
 }
 
 let prefixes = 0;
+
+/** Two RedisGovernance instances on one store URL, each with its own connections. */
+async function redisReplicas(url: string | null): Promise<Replicas> {
+  if (url === null) throw new Error('a redis backend needs a store URL');
+  // A prefix per test keeps tests apart without flushing under a live poll.
+  const prefix = `t${process.pid}-${++prefixes}`;
+  const a = await RedisGovernance.connect(url, { log: silent, prefix });
+  const b = await RedisGovernance.connect(url, { log: silent, prefix });
+  return {
+    a,
+    b,
+    async close() {
+      await Promise.all([a.close(), b.close()]);
+    },
+  };
+}
 
 export const BACKENDS: readonly Backend[] = [
   {
     name: 'memory',
     available: true,
+    start: async () => ({ url: null, stop: async () => {} }),
     async replicas() {
       const g = new MemoryGovernance({ log: silent });
       return { a: g, b: g, close: () => g.close() };
@@ -35,20 +55,21 @@ export const BACKENDS: readonly Backend[] = [
   {
     name: 'redis',
     available: redisAvailable,
-    async replicas(redis) {
-      if (redis === null) throw new Error('the redis backend needs a redis-server');
-      // A prefix per test keeps tests apart without flushing under a live poll.
-      const prefix = `t${process.pid}-${++prefixes}`;
-      const a = await RedisGovernance.connect(redis.url, { log: silent, prefix });
-      const b = await RedisGovernance.connect(redis.url, { log: silent, prefix });
-      return {
-        a,
-        b,
-        async close() {
-          await Promise.all([a.close(), b.close()]);
-        },
-      };
+    async start() {
+      const redis = await startRedis();
+      return { url: redis.url, stop: () => redis.stop() };
     },
+    replicas: redisReplicas,
+  },
+  {
+    // store.url may name a Cluster (SPEC §9): approvals share one hash tag, switches are one key each.
+    name: 'redis cluster',
+    available: redisAvailable,
+    async start() {
+      const cluster = await startRedisCluster();
+      return { url: cluster.url, stop: () => cluster.stop() };
+    },
+    replicas: redisReplicas,
   },
 ];
 

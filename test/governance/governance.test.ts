@@ -2,23 +2,22 @@
 // pipeline use them, seen across two replicas. Memory is one replica, so there A and B are one.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GovernanceError } from '../../src/governance/types.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { approvalRequest, BACKENDS, pendingId, within, type Replicas } from './backends.ts';
+import { approvalRequest, BACKENDS, pendingId, within, type Backend, type Replicas } from './backends.ts';
 
 const SHA_OTHER = `sha256:${'ab'.repeat(32)}`;
 
 for (const backend of BACKENDS) {
   describe.skipIf(!backend.available)(`governance (${backend.name})`, () => {
-    let redis: TestRedis | null = null;
+    let store: Awaited<ReturnType<Backend['start']>>;
     let r: Replicas;
 
     beforeAll(async () => {
-      if (backend.name === 'redis') redis = await startRedis();
-    });
+      store = await backend.start();
+    }, 30_000);
     afterAll(async () => {
-      await redis?.stop();
+      await store.stop();
     });
-    const setUp = async (): Promise<Replicas> => (r = await backend.replicas(redis));
+    const setUp = async (): Promise<Replicas> => (r = await backend.replicas(store.url));
     afterEach(async () => {
       await r.close();
     });

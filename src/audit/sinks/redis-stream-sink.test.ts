@@ -4,6 +4,8 @@ import { captureLog } from '../../../test/audit/capture-log.ts';
 import { exchange } from '../../../test/audit/exchanges.ts';
 import { slowCalls, timeCalls } from '../../../test/audit/timing.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../../../test/helpers/redis.ts';
+import { startRedisCluster, type TestRedisCluster } from '../../../test/helpers/redis-cluster.ts';
+import { createRedisClient } from '../../limits/redis-client.ts';
 import { AuditLog } from '../audit-log.ts';
 import { LINE_FIELD } from './redis-stream-sink.ts';
 
@@ -94,5 +96,32 @@ describe.skipIf(!redisAvailable)('redis-stream sink', () => {
 
   it('refuses a redis-stream sink with neither its own url nor a store url', () => {
     expect(() => new AuditLog([{ type: 'redis-stream', stream: 's' }], 'v')).toThrow(/needs a url/);
+  });
+});
+
+// store.url may name a Cluster (SPEC §9), and the sink falls back on it: one stream is one key.
+describe.skipIf(!redisAvailable)('redis-stream sink on a Redis Cluster', () => {
+  let cluster: TestRedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 30_000);
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('writes every record, in order, through a redis+cluster:// store url', async () => {
+    const audit = new AuditLog([{ type: 'redis-stream', stream: 'audit:cluster' }], 'sha256:v1', { log: captureLog().log, redisUrl: cluster.url });
+    await until(() => audit.available);
+    for (let i = 0; i < 50; i++) audit.write(exchange(i));
+    expect(await audit.flush(5_000)).toBe(true);
+    const reader = createRedisClient(cluster.url, { offlineQueue: true });
+    try {
+      const entries = await reader.xrange('audit:cluster', '-', '+');
+      expect(entries.map(([, fields]) => (JSON.parse(fields[1]!) as { seq: number }).seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    } finally {
+      reader.disconnect();
+    }
+    expect(audit.stats()['redis-stream:audit:cluster']).toMatchObject({ written: 50, dropped: 0, failures: 0 });
+    await audit.close();
   });
 });

@@ -1,9 +1,11 @@
 // The redis-stream sink: each sealed line becomes one stream entry `XADD <stream> MAXLEN ~ <n> *
 // line <json>` (field name LINE_FIELD), a batch sent as one MULTI/EXEC round trip so it lands
-// whole or is retried whole. Nothing is buffered inside ioredis (enableOfflineQueue: false): while
-// Redis is away our bounded queue holds the lines, and ioredis reconnects by itself.
-import { Redis } from 'ioredis';
+// whole or is retried whole. Nothing is buffered inside ioredis (no offline queue, no retries):
+// while Redis is away our bounded queue holds the lines, and ioredis reconnects by itself. The url
+// takes every form `store.url` does (standalone, Sentinel, Cluster: limits/redis-client.ts); one
+// stream is one key, so a batch stays in one slot.
 import type { Logger } from 'pino';
+import { createRedisClient, type RedisClient } from '../../limits/redis-client.ts';
 import type { SinkTransport } from './queued-sink.ts';
 
 /** The stream entry field that holds the JSON line: `XRANGE portcullis:audit - +` → [id, ['line', '{…}']]. */
@@ -23,7 +25,7 @@ export interface RedisStreamOptions {
 }
 
 export class RedisStreamTransport implements SinkTransport {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #stream: string;
   readonly #maxlen: string;
   readonly #timeoutMs: number;
@@ -35,16 +37,9 @@ export class RedisStreamTransport implements SinkTransport {
     this.#stream = options.stream;
     this.#maxlen = String(options.maxlen ?? DEFAULT_MAXLEN);
     this.#timeoutMs = options.timeoutMs;
-    this.#redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      // A batch cut off by a disconnect fails, and the queue retries it; ioredis must not resend
-      // it on its own as well.
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: options.timeoutMs,
-      commandTimeout: options.timeoutMs,
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
-    });
+    // A batch cut off by a disconnect fails, and the queue retries it; ioredis must not resend
+    // it on its own as well (createRedisClient's default).
+    this.#redis = createRedisClient(options.url, { commandTimeoutMs: options.timeoutMs });
     // Failures surface as failed deliveries (logged by the queue); this keeps their cause and
     // stops ioredis from printing "Unhandled error event" to the console.
     this.#redis.on('error', (err: Error) => { this.#lastError = err.message; });
