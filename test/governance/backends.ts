@@ -7,6 +7,7 @@ import { RedisGovernance } from '../../src/governance/redis-governance.ts';
 import type { ApprovalRequest, Governance } from '../../src/governance/types.ts';
 import { redisAvailable, startRedis } from '../helpers/redis.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
+import { startRedisSentinel } from '../helpers/redis-sentinel.ts';
 
 export const silent: Logger = pino({ level: 'silent' });
 
@@ -58,6 +59,15 @@ export const BACKENDS: readonly Backend[] = [
     async start() {
       const redis = await startRedis();
       return { url: redis.url, stop: () => redis.stop() };
+    },
+    replicas: redisReplicas,
+  },
+  {
+    name: 'redis sentinel',
+    available: redisAvailable,
+    async start() {
+      const sentinel = await startRedisSentinel();
+      return { url: sentinel.url, stop: () => sentinel.stop() };
     },
     replicas: redisReplicas,
   },

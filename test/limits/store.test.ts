@@ -9,6 +9,7 @@ import { RedisStore } from '../../src/limits/redis-store.ts';
 import type { AcquireResult, CounterStore, Reservation } from '../../src/limits/types.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
+import { startRedisSentinel, type TestRedisSentinel } from '../helpers/redis-sentinel.ts';
 import { budget, rate, refusedBudget, refusedRate, request, reservationOf, TTL_MS } from './fixtures.ts';
 
 const T0 = Date.parse('2026-06-10T12:00:00Z');
@@ -426,6 +427,21 @@ describe.skipIf(!redisAvailable)('RedisStore', () => {
       }
     });
   });
+});
+
+// And through Sentinel: the store finds its master by asking a Sentinel (`redis+sentinel://`).
+describe.skipIf(!redisAvailable)('RedisStore through Redis Sentinel', () => {
+  let sentinel: TestRedisSentinel;
+  beforeAll(async () => {
+    sentinel = await startRedisSentinel();
+  }, 30_000);
+  afterAll(async () => {
+    await sentinel.stop();
+  });
+  beforeEach(async () => {
+    await sentinel.master.flush();
+  });
+  counterStoreSuite(() => new RedisStore(sentinel.url), { microSettles: 20_000 });
 });
 
 // The same suite on a real three-node Cluster: a script may only touch keys of one slot, so
