@@ -3,10 +3,9 @@
 // `redis+sentinel://` store.url finds its master through Sentinel; failover is Sentinel's own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedis, type TestRedis } from './redis.ts';
+import { ask, freePort, startRedis, type TestRedis } from './redis.ts';
 
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -20,27 +19,9 @@ export interface TestRedisSentinel {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Asks the Sentinel for the master's address; true once it names the one we started. */
-function knowsMaster(port: number, masterPort: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write(`SENTINEL get-master-addr-by-name ${MASTER_NAME}\r\n`));
-    socket.once('data', (data) => done(data.toString('latin1').includes(`\r\n${masterPort}\r\n`)));
-  });
+/** True once the Sentinel names the master we started. */
+async function knowsMaster(port: number, masterPort: number): Promise<boolean> {
+  return (await ask(port, `SENTINEL get-master-addr-by-name ${MASTER_NAME}`))?.includes(`\r\n${masterPort}\r\n`) ?? false;
 }
 
 export async function startRedisSentinel(): Promise<TestRedisSentinel> {

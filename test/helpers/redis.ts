@@ -22,7 +22,7 @@ export const redisAvailable: boolean = (() => {
   return false;
 })();
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -33,19 +33,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** One RESP PING on a fresh connection; true on +PONG. */
-function ping(port: number): Promise<boolean> {
+/** One inline command on a fresh connection; the first reply chunk, or null when none came within 500 ms. */
+export function ask(port: number, command: string): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
-    const done = (ok: boolean): void => {
+    const done = (reply: string | null): void => {
       socket.destroy();
-      resolve(ok);
+      resolve(reply);
     };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString('latin1').startsWith('+PONG')));
+    socket.setTimeout(500, () => done(null));
+    socket.once('error', () => done(null));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.once('data', (data) => done(data.toString('latin1')));
   });
+}
+
+async function ping(port: number): Promise<boolean> {
+  return (await ask(port, 'PING'))?.startsWith('+PONG') ?? false;
 }
 
 export interface TestRedis {
@@ -104,16 +108,10 @@ export async function startRedis(): Promise<TestRedis> {
       await kill();
       await start();
     },
-    flush: () =>
-      new Promise((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1', () => socket.write('FLUSHALL\r\n'));
-        socket.once('error', reject);
-        socket.once('data', (data) => {
-          socket.destroy();
-          if (data.toString('latin1').startsWith('+OK')) resolve();
-          else reject(new Error(`FLUSHALL answered ${data.toString('latin1').trim()}`));
-        });
-      }),
+    flush: async () => {
+      const reply = await ask(port, 'FLUSHALL');
+      if (!reply?.startsWith('+OK')) throw new Error(`FLUSHALL answered ${reply?.trim() ?? 'nothing'}`);
+    },
     stop: kill,
   };
 }
