@@ -1,17 +1,19 @@
 // Two gateways sharing one private Redis (SPEC §9): what the governance and approval tests run
-// against. Each replica has its own admin listener and audit file, so a test can act through one
-// and observe the other.
+// against, on a single redis-server or a three-node Cluster. Each replica has its own admin
+// listener and audit file, so a test can act through one and observe the other.
 import { afterAll, beforeAll } from 'vitest';
 import { curl, type CurlResult } from '../helpers/clients.ts';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/gateway.ts';
-import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { startRedis } from '../helpers/redis.ts';
+import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { makeFixture, type Fixture, type GatewayContext } from './fixture.ts';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-7c21';
 
 export interface Replicas {
   fx: Fixture;
-  redis: TestRedis;
+  /** The store the replicas share: its `store.url`. */
+  store: { readonly url: string; stop(): Promise<void> };
   a: TestGateway;
   b: TestGateway;
   /** The HTTPS upstream's port. */
@@ -20,23 +22,23 @@ export interface Replicas {
   on(gw: TestGateway): GatewayContext;
 }
 
-/** Registers the hooks: one Redis, one fixture, replicas `a` and `b` on `body(fx)` with an admin listener. */
-export function useReplicas(body: (fx: Fixture) => string, extra: Partial<TestGatewayOptions> = {}): Replicas {
+/** Registers the hooks: one Redis (or Cluster), one fixture, replicas `a` and `b` on `body(fx)` with an admin listener. */
+export function useReplicas(body: (fx: Fixture) => string, extra: Partial<TestGatewayOptions> = {}, on: 'redis' | 'cluster' = 'redis'): Replicas {
   const r = {} as Replicas;
   beforeAll(async () => {
-    r.redis = await startRedis();
+    r.store = on === 'redis' ? await startRedis() : await startRedisCluster();
     r.fx = await makeFixture();
     r.up = r.fx.upstream.port;
-    const options = { body: body(r.fx), storeUrl: r.redis.url, adminToken: ADMIN_TOKEN, ...extra };
+    const options = { body: body(r.fx), storeUrl: r.store.url, adminToken: ADMIN_TOKEN, ...extra };
     r.a = await startTestGateway(r.fx.pki, { ...options, name: 'replica-a' });
     r.b = await startTestGateway(r.fx.pki, { ...options, name: 'replica-b' });
     r.on = (gw) => ({ fx: r.fx, gw, up: r.up });
-  });
+  }, 30_000);
   afterAll(async () => {
     await r.a?.close();
     await r.b?.close();
     await r.fx?.close();
-    await r.redis?.stop();
+    await r.store?.stop();
   });
   return r;
 }
