@@ -10,10 +10,11 @@
 //                          somewhere unless the operator lists sinks explicitly, even [])
 //   prices.default       → none: unknown models are refused, never free (SPEC §5)
 //   budget tz            → UTC
+import { parseStoreUrl } from '../limits/store-url.ts';
 import { compileBudgets } from './compile-budgets.ts';
 import { compileNetwork } from './compile-network.ts';
 import type { CompiledConfig } from './compiled.ts';
-import type { ConfigIssue, Locator } from './issues.ts';
+import { issueAt, type ConfigIssue, type KeyPath, type Locator } from './issues.ts';
 import type { ConfigFile, SinkSpec } from './schema.ts';
 import { parseDuration } from './units.ts';
 
@@ -59,5 +60,23 @@ export function compileSections(config: ConfigFile, locate: Locator): { sections
     prices: { default: prices?.default ?? null, models: new Map(Object.entries(prices?.models ?? {})) },
     budgets: budgets.budgets,
   };
-  return { sections, issues: [...network.issues, ...budgets.issues] };
+  return { sections, issues: [...network.issues, ...budgets.issues, ...redisUrlIssues(config, locate)] };
+}
+
+/** A store URL no client could use is a config error, not a crash at start (or at the first reload). */
+function redisUrlIssues(config: ConfigFile, locate: Locator): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const check = (url: string | undefined, path: KeyPath): void => {
+    if (url === undefined) return;
+    try {
+      parseStoreUrl(url);
+    } catch (error) {
+      issues.push(issueAt(locate, path, (error as Error).message));
+    }
+  };
+  check(config.store?.url, ['store', 'url']);
+  config.audit?.sinks?.forEach((sink, index) => {
+    if (sink.type === 'redis-stream') check(sink.url, ['audit', 'sinks', index, 'url']);
+  });
+  return issues;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStoreUrl } from './redis-client.ts';
+import { parseStoreUrl, shownUrl } from './store-url.ts';
 
 describe('parseStoreUrl', () => {
   it('hands standalone URLs to ioredis as written', () => {
@@ -42,5 +42,19 @@ describe('parseStoreUrl', () => {
     expect(() => parseStoreUrl('redis+sentinel://s1:26379')).toThrow(/no Sentinel master/);
     expect(() => parseStoreUrl('redis+cluster://n1:7000/3')).toThrow(/no databases/);
     expect(() => parseStoreUrl('redis+sentinel://s1:26379/m/x')).toThrow(/invalid store database/);
+    expect(() => parseStoreUrl('redis://redis:99999/0')).toThrow("store URL 'redis://redis:99999/0' is not a valid URL");
+    expect(() => parseStoreUrl('redis://')).toThrow(/is not a valid URL/);
+    expect(() => parseStoreUrl('redis://redis:6379/zero')).toThrow("invalid store database 'zero'");
+    expect(() => parseStoreUrl('redis+cluster://n1:0,n2:7001')).toThrow("invalid store host 'n1:0' (host or host:port, port 1-65535)");
+  });
+
+  it('never shows credentials in its messages', () => {
+    expect(shownUrl('rediss+sentinel://app:s%40cret@s1:26379/m')).toBe('rediss+sentinel://***@s1:26379/m');
+    expect(shownUrl('redis://:pw@redis:6379/0')).toBe('redis://***@redis:6379/0');
+    expect(shownUrl('redis://redis:6379/0')).toBe('redis://redis:6379/0');
+    for (const url of ['memcached://u:hunter2@x', 'redis+cluster://:hunter2@n1:7000/3', 'redis+sentinel://:hunter2@s1:26379', 'redis://:hunter2@h:99999']) {
+      expect(() => parseStoreUrl(url)).toThrow(/\*\*\*@/);
+      expect(() => parseStoreUrl(url)).not.toThrow(/hunter2/);
+    }
   });
 });
