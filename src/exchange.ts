@@ -3,6 +3,7 @@
 // shape on the hot path.
 import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
+import type { AuditBudget } from './audit/record.ts';
 import type { DecisionCode } from './errors.ts';
 import type { Identity } from './identity/identity.ts';
 
@@ -51,7 +52,7 @@ export class Exchange {
   tunnel = false;
   usage: Record<string, unknown> | null = null;
   costUsd: number | null = null;
-  budgets: readonly Record<string, unknown>[] | null = null;
+  budgets: readonly AuditBudget[] | null = null;
   approval: Record<string, unknown> | null = null;
 
   /** A refusal that is enforced: overrides a report-mode verdict recorded earlier. */

@@ -3,6 +3,13 @@
 import type { Exchange } from '../exchange.ts';
 import { auditIdentity } from '../identity/identity.ts';
 
+/** A budget the request was charged to, as it stood after the charge (SPEC §6 `budgets`). */
+export interface AuditBudget {
+  readonly id: string;
+  readonly spent_usd: number;
+  readonly limit_usd: number;
+}
+
 export interface AuditRecordBody {
   ts: string;
   id: string;
@@ -27,7 +34,7 @@ export interface AuditRecordBody {
   duration_ms: number;
   usage: Record<string, unknown> | null;
   cost_usd: number | null;
-  budgets: readonly Record<string, unknown>[] | null;
+  budgets: readonly AuditBudget[] | null;
   approval: Record<string, unknown> | null;
   message: string | null;
 }

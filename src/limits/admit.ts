@@ -2,6 +2,7 @@
 // apply, one acquire against the store, and the refusal it means. Rates always count; budgets
 // only for requests that can cost money (a metered rule, or one with `reserve_usd`), so an
 // exhausted LLM budget does not also stop an agent reading its repositories.
+import type { AuditBudget } from '../audit/record.ts';
 import type { CompiledBudget } from '../config/compiled.ts';
 import { GatewayError } from '../errors.ts';
 import type { CompiledAgent, CompiledRule } from '../policy/types.ts';
@@ -82,6 +83,6 @@ function budgetBody(b: BudgetState): Record<string, unknown> {
 }
 
 /** The audit record's `budgets` (SPEC §6). */
-export function auditBudgets(states: readonly BudgetState[]): Record<string, unknown>[] {
+export function auditBudgets(states: readonly BudgetState[]): AuditBudget[] {
   return states.map((b) => ({ id: b.id, spent_usd: b.spentUsd, limit_usd: b.limitUsd }));
 }
