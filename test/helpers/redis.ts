@@ -66,12 +66,13 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `args`: more redis-server options, e.g. `['--replicaof', '127.0.0.1', PORT]`. */
+export async function startRedis(args: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
-    const proc = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const proc = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
       stdio: 'ignore',
     });
     child = proc;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/limits/memory-store.ts';
 import { usdToNano } from '../../src/limits/money.ts';
+import { hashTag, rateKey } from '../../src/limits/keys.ts';
 import { RedisStore } from '../../src/limits/redis-store.ts';
 import type { AcquireResult, CounterStore, Reservation } from '../../src/limits/types.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -442,6 +443,36 @@ describe.skipIf(!redisAvailable)('RedisStore through Redis Sentinel', () => {
     await sentinel.master.flush();
   });
   counterStoreSuite(() => new RedisStore(sentinel.url), { microSettles: 20_000 });
+});
+
+describe.skipIf(!redisAvailable)('RedisStore across a Sentinel failover', () => {
+  it('follows the promotion at once: within 3 s of it, acquires land on the new master', async () => {
+    const sentinel = await startRedisSentinel();
+    const store = new RedisStore(sentinel.url);
+    const newMaster = new Redis({ host: '127.0.0.1', port: sentinel.replica.port });
+    const log = rateKey(hashTag('agent-1', null), 'agent-1', 'agent');
+    const lots = rate('agent', '1000000/min');
+    try {
+      expect((await store.acquire(request(T0, { rates: [lots] }))).ok).toBe(true);
+      await sentinel.failover();
+      const promoted = performance.now();
+      // Meanwhile an acquire may fail (store_unavailable, within its deadline); none may go on
+      // writing to the old master, whose writes are lost when it resyncs from the new one.
+      let landed = false;
+      for (let i = 1; !landed && performance.now() - promoted < 10_000; i++) {
+        const before = await newMaster.zcard(log);
+        const result = await store.acquire(request(T0 + i, { rates: [lots] })).catch(() => null);
+        landed = result?.ok === true && (await newMaster.zcard(log)) === before + 1;
+        if (!landed) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(landed).toBe(true);
+      expect(performance.now() - promoted).toBeLessThan(3_000);
+    } finally {
+      newMaster.disconnect();
+      await store.close();
+      await sentinel.stop();
+    }
+  }, 40_000);
 });
 
 // The same suite on a real three-node Cluster: a script may only touch keys of one slot, so
