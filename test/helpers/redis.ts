@@ -4,7 +4,10 @@
 // Without redis-server installed, Redis suites are skipped with a loud warning on a developer
 // machine, but under CI=true that is a failure: CI must never silently skip the store tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 const START_TIMEOUT_MS = 5_000;
@@ -69,10 +72,12 @@ export interface TestRedis {
 /** `args`: more redis-server options, e.g. `['--replicaof', '127.0.0.1', PORT]`. */
 export async function startRedis(args: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
+  // Its working directory: a replica writes the RDB it receives from its master there.
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-redis-'));
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
-    const proc = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
+    const proc = spawn(BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args], {
       stdio: 'ignore',
     });
     child = proc;
@@ -113,6 +118,9 @@ export async function startRedis(args: readonly string[] = []): Promise<TestRedi
       const reply = await ask(port, 'FLUSHALL');
       if (!reply?.startsWith('+OK')) throw new Error(`FLUSHALL answered ${reply?.trim() ?? 'nothing'}`);
     },
-    stop: kill,
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
